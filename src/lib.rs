@@ -1,0 +1,7 @@
+//! bcmhcl: runs Terraform module directories for NVIDIA Base Command Manager clusters.
+//!
+//! The language core (`value`, `eval`, `config`) knows nothing of HTTP or IPMI.
+
+pub mod diag;
+pub mod eval;
+pub mod value;
