@@ -112,9 +112,13 @@ impl Ctx<'_> {
                     "Blocks of type {:?} are not expected here.",
                     b.ident.value().as_str()
                 ))
-                .at(self.span(&b.ident))
-                .context(context.to_string()),
+                .at(self.span(&b.ident)),
         );
+        if !context.is_empty() {
+            if let Some(d) = self.diags.0.last_mut() {
+                d.context = Some(context.to_string());
+            }
+        }
     }
 
     /// A literal string argument (Terraform requires these to be static).

@@ -276,10 +276,11 @@ pub fn evaluate_module(
         ..ModuleValues::default()
     };
     static_checks(module, &mut diags);
+    evaluate_variables(&ev, inputs, &mut values, &mut diags);
     if diags.has_errors() {
+        // Expressions with undeclared names or unknown functions would only fail again.
         return (values, diags);
     }
-    evaluate_variables(&ev, inputs, &mut values, &mut diags);
     evaluate_locals(&ev, &mut values, &mut diags);
     check_validations(&ev, &values, &mut diags);
     evaluate_outputs(&ev, &mut values, &mut diags);
@@ -470,7 +471,9 @@ fn evaluate_variables(
         let raw = match given.get(name.as_str()) {
             Some(InputValue::Text { text, .. }) => {
                 let span = var.span;
-                if ty.is_primitive() {
+                // Terraform parses -var and TF_VAR_ values as literal strings unless the
+                // type constraint is a collection or structure.
+                if ty.is_primitive() || ty == Type::Dynamic {
                     Some((Value::string(text.as_str()), span))
                 } else {
                     match super::eval_str(text, &no_names, &ev.fctx, crate::diag::FileId(0)) {
