@@ -81,10 +81,19 @@ fn validate_json_has_terraforms_fields() {
     let d = &doc["diagnostics"][0];
     assert_eq!(d["severity"], "error");
     assert_eq!(d["summary"], "Invalid value for variable");
-    assert!(d["detail"].as_str().unwrap().starts_with("The x must be longer than 3 characters."));
+    assert!(d["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("The x must be longer than 3 characters."));
     assert_eq!(d["range"]["filename"], "main.tf");
-    assert_eq!(d["range"]["start"], serde_json::json!({"line": 1, "column": 1, "byte": 0}));
-    assert_eq!(d["range"]["end"], serde_json::json!({"line": 1, "column": 13, "byte": 12}));
+    assert_eq!(
+        d["range"]["start"],
+        serde_json::json!({"line": 1, "column": 1, "byte": 0})
+    );
+    assert_eq!(
+        d["range"]["end"],
+        serde_json::json!({"line": 1, "column": 13, "byte": 12})
+    );
     assert_eq!(d["snippet"]["code"], "variable \"x\" {");
     assert_eq!(d["snippet"]["start_line"], 1);
     assert_eq!(d["snippet"]["highlight_end_offset"], 12);
@@ -144,9 +153,10 @@ fn malformed_hcl_points_at_line_and_column() {
 
 #[test]
 fn bad_references_and_functions_are_diagnostics_not_panics() {
-    let dir = module(&[(
-        "main.tf",
-        r#"variable "n" {
+    let dir = module(&[
+        (
+            "main.tf",
+            r#"variable "n" {
   type = number
 }
 locals {
@@ -156,8 +166,14 @@ locals {
   d = var.undeclared
 }
 "#,
-    ), ("terraform.tfvars", "n = \"abc\"\n")]);
-    let out = bcmhcl(dir.path(), &["validate", "-no-color", "-var", "other=1"], None);
+        ),
+        ("terraform.tfvars", "n = \"abc\"\n"),
+    ]);
+    let out = bcmhcl(
+        dir.path(),
+        &["validate", "-no-color", "-var", "other=1"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(text(&out.stderr));
 }
@@ -165,7 +181,10 @@ locals {
 #[test]
 fn variable_sources_follow_terraforms_precedence() {
     let dir = module(&[
-        ("main.tf", "variable \"v\" {\n  default = \"default\"\n}\noutput \"v\" {\n  value = var.v\n}\n"),
+        (
+            "main.tf",
+            "variable \"v\" {\n  default = \"default\"\n}\noutput \"v\" {\n  value = var.v\n}\n",
+        ),
         ("terraform.tfvars", "v = \"tfvars\"\n"),
         ("b.auto.tfvars", "v = \"b.auto\"\n"),
         ("a.auto.tfvars", "v = \"a.auto\"\n"),
@@ -178,8 +197,14 @@ fn variable_sources_follow_terraforms_precedence() {
     };
     assert_eq!(console(&[]), "\"b.auto\"\n");
     assert_eq!(console(&["-var-file=x.tfvars"]), "\"var-file\"\n");
-    assert_eq!(console(&["-var-file=x.tfvars", "-var", "v=cli"]), "\"cli\"\n");
-    assert_eq!(console(&["-var", "v=cli", "-var-file", "x.tfvars"]), "\"var-file\"\n");
+    assert_eq!(
+        console(&["-var-file=x.tfvars", "-var", "v=cli"]),
+        "\"cli\"\n"
+    );
+    assert_eq!(
+        console(&["-var", "v=cli", "-var-file", "x.tfvars"]),
+        "\"var-file\"\n"
+    );
     let with_env = Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
         .args(["console"])
         .current_dir(dir.path())
@@ -192,7 +217,10 @@ fn variable_sources_follow_terraforms_precedence() {
 
 #[test]
 fn environment_variables_are_overridden_by_files() {
-    let dir = module(&[("main.tf", "variable \"v\" {}\nvariable \"w\" {}\n"), ("terraform.tfvars", "w = \"file\"\n")]);
+    let dir = module(&[
+        ("main.tf", "variable \"v\" {}\nvariable \"w\" {}\n"),
+        ("terraform.tfvars", "w = \"file\"\n"),
+    ]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
         .args(["console"])
         .current_dir(dir.path())
@@ -203,7 +231,12 @@ fn environment_variables_are_overridden_by_files() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"var.v\nvar.w\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"var.v\nvar.w\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(text(&out.stdout), "\"env\"\n\"file\"\n");
 }
@@ -220,7 +253,10 @@ fn missing_required_variable_is_an_error_without_prompting() {
 
 #[test]
 fn local_cycles_name_every_local_in_the_loop() {
-    let dir = module(&[("main.tf", "locals {\n  a = local.b\n  b = local.c\n  c = local.a\n  d = 1\n}\n")]);
+    let dir = module(&[(
+        "main.tf",
+        "locals {\n  a = local.b\n  b = local.c\n  c = local.a\n  d = 1\n}\n",
+    )]);
     let out = bcmhcl(dir.path(), &["validate", "-no-color"], None);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
@@ -238,7 +274,10 @@ fn non_sensitive_output_of_a_sensitive_value_is_an_error() {
     let err = text(&out.stderr);
     assert!(err.contains("Output refers to sensitive values"), "{err}");
     assert!(err.contains("in output \"o\""), "{err}");
-    assert!(!err.contains("secret"), "the secret must not be printed: {err}");
+    assert!(
+        !err.contains("secret"),
+        "the secret must not be printed: {err}"
+    );
 }
 
 #[test]
@@ -247,8 +286,17 @@ fn optional_attributes_get_their_defaults() {
         "main.tf",
         "variable \"nodes\" {\n  type = map(object({\n    mac   = string\n    roles = optional(list(string), [\"compute\"])\n    cat   = optional(string)\n  }))\n  default = { a = { mac = \"m\" } }\n}\n",
     )]);
-    let out = bcmhcl(dir.path(), &["console"], Some("var.nodes.a.roles\nvar.nodes.a.cat\n"));
-    assert_eq!(text(&out.stdout), "tolist([\n  \"compute\",\n])\nnull\n", "{}", text(&out.stderr));
+    let out = bcmhcl(
+        dir.path(),
+        &["console"],
+        Some("var.nodes.a.roles\nvar.nodes.a.cat\n"),
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "tolist([\n  \"compute\",\n])\nnull\n",
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -281,7 +329,10 @@ check "sizes" {
     assert!(err.contains("Resource precondition failed"), "{err}");
     assert!(err.contains("Node b is too big."), "{err}");
     assert!(!err.contains("Node a is too big."), "{err}");
-    assert!(err.contains("Warning: Check block assertion failed"), "{err}");
+    assert!(
+        err.contains("Warning: Check block assertion failed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -297,7 +348,11 @@ fn json_configuration_files_are_loaded() {
 #[test]
 fn chdir_switches_directory_first() {
     let dir = module(&[("sub/main.tf", VALIDATED)]);
-    let out = bcmhcl(dir.path(), &["-chdir=sub", "validate", "-var", "x=abcd"], None);
+    let out = bcmhcl(
+        dir.path(),
+        &["-chdir=sub", "validate", "-var", "x=abcd"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 

@@ -11,6 +11,8 @@ pub mod refs;
 pub mod scope;
 mod special;
 mod template;
+#[cfg(test)]
+mod tests;
 pub mod type_constraint;
 
 pub use expr::{EvalResult, Evaluator};
