@@ -151,3 +151,48 @@ impl Parser<'_> {
         Ok(Type::Object(Arc::new(o)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    fn ty(src: &str) -> Result<Type, Diagnostic> {
+        let mut sources = SourceMap::new();
+        let id = sources.add("t.tf", "t.tf".into(), Arc::from(src));
+        let e = hcl_edit::parser::parse_expr(src).unwrap();
+        parse_type(&Expr::new(id, e), &sources)
+    }
+
+    #[test]
+    fn nested_constraints_parse() {
+        assert_eq!(ty("list(map(string))").unwrap().to_string(), "list(map(string))");
+        assert_eq!(ty("tuple([string, number])").unwrap().to_string(), "tuple([string, number])");
+        assert_eq!(ty("\"list\"").unwrap(), Type::list(Type::Dynamic));
+        assert_eq!(
+            ty("object({ a = string, b = optional(number, 2) })").unwrap().to_string(),
+            "object({a=string, b=optional(number)})"
+        );
+    }
+
+    #[test]
+    fn bad_constraints_are_explained() {
+        assert_eq!(
+            ty("strin").unwrap_err().detail,
+            "The keyword \"strin\" is not a valid type specification."
+        );
+        assert!(ty("list").unwrap_err().detail.contains("requires one argument"));
+        assert!(ty("optional(string)").unwrap_err().detail.contains("only as a modifier"));
+        assert!(ty("object({ a = optional(number, \"x\") })").is_err());
+    }
+
+    #[test]
+    fn optional_defaults_fill_missing_and_null_attributes() {
+        let t = ty("object({ a = string, b = optional(number, 2), c = optional(string) })").unwrap();
+        let v = Value::object([("a".into(), Value::from("x"))].into_iter().collect());
+        let out = convert(&v, &t).unwrap();
+        assert_eq!(out.to_string(), "{\n  \"a\" = \"x\"\n  \"b\" = 2\n  \"c\" = null\n}");
+        let missing = Value::object([("b".into(), Value::int(1))].into_iter().collect());
+        assert_eq!(convert(&missing, &t).unwrap_err().to_string(), "attribute \"a\" is required");
+    }
+}
