@@ -91,7 +91,7 @@ fn unknown_values_propagate_through_every_operation() {
     ] {
         assert_eq!(show(src), "(known after apply)", "{src}");
     }
-    // Unknown inside a collection leaves the collection known.
+    // Unknown inside a collection leaves the collection (and its length) known.
     assert_eq!(
         show("length([var.u, 1]) == 2 ? \"known\" : \"no\""),
         "(known after apply)"
