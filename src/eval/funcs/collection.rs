@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use unicode_segmentation::UnicodeSegmentation;
 
-/// The most elements `range` and `setproduct` will build: far beyond any real configuration,
-/// small enough that a mistaken call fails instead of exhausting memory.
+/// The most elements `range` and `setproduct` will build. Terraform's `range` stops at 1024;
+/// bcmhcl allows far more than any real configuration needs, and still fails a mistaken call
+/// instead of exhausting memory.
 const MAX_GENERATED: usize = 1 << 20;
 
 /// What Go's `gocty` says when a number does not fit an `int`.
@@ -2654,6 +2655,78 @@ mod tests {
             r#"map()"#,
             r#"error: Call to function "map" failed: the "map" function was deprecated in Terraform v0.12 and is no longer available; use tomap({ ... }) syntax to write a literal map."#,
         ),
+        (r#"merge(sensitive(null), {a=1})"#, r#"{ "a" = 1 }"#),
+        (
+            r#"merge(sensitive(tomap({a=1})), tomap({b=2}))"#,
+            r#"(sensitive)"#,
+        ),
+        (r#"coalesce(sensitive(""), "b")"#, r#"(sensitive)"#),
+        (
+            r#"lookup(sensitive(tomap({boop="beep"})), "frob", sensitive("nope"))"#,
+            r#"(sensitive)"#,
+        ),
+        (
+            r#"lookup(tomap({boop="beep"}), "squish", sensitive(5))"#,
+            r#"(sensitive)"#,
+        ),
+        (
+            r#"lookup(tomap({boop=sensitive("beep"), frob="honk"}), "frob")"#,
+            r#""honk""#,
+        ),
+        (r#"length({a=sensitive(1)})"#, r#"1"#),
+        (
+            r#"concat(tolist(["a"]), sensitive(tolist(["b"])))"#,
+            r#"(sensitive)"#,
+        ),
+        (
+            r#"setproduct(toset(["a"]), sensitive(["x"]))"#,
+            r#"(sensitive)"#,
+        ),
+        (r#"flatten(sensitive([["a"]]))"#, r#"(sensitive)"#),
+        (r#"keys({a = sensitive(1)})"#, r#"[ "a", ]"#),
+        (r#"keys(tomap({a = sensitive(1)}))"#, r#"tolist([ "a", ])"#),
+        (
+            r#"values(tomap({a=sensitive(1)}))"#,
+            r#"tolist([ (sensitive), ])"#,
+        ),
+        (r#"one(toset([sensitive(1)]))"#, r#"(sensitive)"#),
+        (r#"contains(sensitive(["a"]), "a")"#, r#"(sensitive)"#),
+        (r#"contains(["a"], sensitive("a"))"#, r#"(sensitive)"#),
+        (
+            r#"zipmap(tolist(["a"]), sensitive(tolist([1])))"#,
+            r#"(sensitive)"#,
+        ),
+        (r#"transpose({a = [sensitive("x")]})"#, r#"(sensitive)"#),
+        (r#"element(tolist([sensitive("a"), "b"]), 1)"#, r#""b""#),
+        (
+            r#"setintersection(toset([sensitive("a")]), ["a"])"#,
+            r#"(sensitive)"#,
+        ),
+        (
+            r#"matchkeys(["a", "b"], ["x", "y"], [sensitive("y")])"#,
+            r#"(sensitive)"#,
+        ),
+        (r#"range(sensitive(3))"#, r#"(sensitive)"#),
+        (r#"sum(sensitive([1, 2]))"#, r#"(sensitive)"#),
+        (r#"alltrue(sensitive([true]))"#, r#"(sensitive)"#),
+        (
+            r#"chunklist([sensitive("a")], 0)"#,
+            r#"tolist([ tolist([ (sensitive), ]), ])"#,
+        ),
+        (r#"index(sensitive(["a"]), "a")"#, r#"(sensitive)"#),
+        (r#"coalescelist([], sensitive(["a"]))"#, r#"(sensitive)"#),
+        (r#"compact([sensitive("a"), ""])"#, r#"(sensitive)"#),
+        (r#"distinct(["a", sensitive("a")])"#, r#"(sensitive)"#),
+        (
+            r#"slice(tolist([sensitive("a"), "b"]), 1, 2)"#,
+            r#"tolist([ "b", ])"#,
+        ),
+        (r#"merge({a = 1}, sensitive({b = 2}))"#, r#"(sensitive)"#),
+        (
+            r#"flatten([sensitive([sensitive("a")]), ["b"]])"#,
+            r#"(sensitive)"#,
+        ),
+        (r#"lookup({a = 1}, "a", sensitive(2))"#, r#"1"#),
     ];
 
     /// Errors worded by the argument conversion outside this file: only checked for failing
