@@ -23,13 +23,20 @@ pub(super) enum Digest {
 impl Digest {
     pub(super) fn encode(self, data: &[u8]) -> String {
         use sha2::Digest as _;
+        let raw = match self {
+            Digest::Md5 => md5::Md5::digest(data).to_vec(),
+            Digest::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            Digest::Sha256 | Digest::Base64Sha256 => sha2::Sha256::digest(data).to_vec(),
+            Digest::Sha512 | Digest::Base64Sha512 => sha2::Sha512::digest(data).to_vec(),
+        };
+        self.finish(&raw)
+    }
+
+    /// Prints a computed digest: hex, or base64 for the `base64*` variants.
+    pub(super) fn finish(self, raw: &[u8]) -> String {
         match self {
-            Digest::Md5 => hex(&md5::Md5::digest(data)),
-            Digest::Sha1 => hex(&sha1::Sha1::digest(data)),
-            Digest::Sha256 => hex(&sha2::Sha256::digest(data)),
-            Digest::Sha512 => hex(&sha2::Sha512::digest(data)),
-            Digest::Base64Sha256 => base64_std(&sha2::Sha256::digest(data)),
-            Digest::Base64Sha512 => base64_std(&sha2::Sha512::digest(data)),
+            Digest::Base64Sha256 | Digest::Base64Sha512 => base64_std(raw),
+            _ => hex(raw),
         }
     }
 }
