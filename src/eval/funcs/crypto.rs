@@ -295,9 +295,7 @@ fn pem_decode(text: &str) -> Option<(String, bool, Vec<u8>)> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + "-----BEGIN ".len()..];
-        let Some(label_end) = after.find("-----") else {
-            return None;
-        };
+        let label_end = after.find("-----")?;
         let label = &after[..label_end];
         let body_start = &after[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
