@@ -73,7 +73,12 @@ pub(super) fn base64_decode_go(s: &str) -> Result<Vec<u8>, base64::DecodeError> 
 
 pub fn register(t: &mut FuncTable) {
     let hash = |name: &'static str, imp: super::FuncImpl| {
-        Function::new(name, vec![Param::new("str", Type::String)], Type::String, imp)
+        Function::new(
+            name,
+            vec![Param::new("str", Type::String)],
+            Type::String,
+            imp,
+        )
     };
     t.add(hash("md5", |_, a| hash_string(a, Digest::Md5)));
     t.add(hash("sha1", |_, a| hash_string(a, Digest::Sha1)));
@@ -85,10 +90,12 @@ pub fn register(t: &mut FuncTable) {
     t.add(hash("base64sha512", |_, a| {
         hash_string(a, Digest::Base64Sha512)
     }));
-    t.add(Function::new("uuid", vec![], Type::String, |_, _| {
-        Ok(Value::string(uuid::Uuid::new_v4().to_string()))
-    })
-    .impure());
+    t.add(
+        Function::new("uuid", vec![], Type::String, |_, _| {
+            Ok(Value::string(uuid::Uuid::new_v4().to_string()))
+        })
+        .impure(),
+    );
     t.add(Function::new(
         "uuidv5",
         vec![
@@ -216,10 +223,11 @@ fn bcrypt(_: &FuncContext, args: &[Value]) -> FuncResult {
             "error occured generating password crypto/bcrypt: cost {cost} is outside allowed range (4,31)"
         )));
     }
-    let parts = bcrypt::hash_with_result(input, cost as u32).map_err(|e| {
-        FuncError::call(format!("error occured generating password {e}"))
-    })?;
-    Ok(Value::string(parts.format_for_version(bcrypt::Version::TwoA)))
+    let parts = bcrypt::hash_with_result(input, cost as u32)
+        .map_err(|e| FuncError::call(format!("error occured generating password {e}")))?;
+    Ok(Value::string(
+        parts.format_for_version(bcrypt::Version::TwoA),
+    ))
 }
 
 fn rsadecrypt(_: &FuncContext, args: &[Value]) -> FuncResult {
@@ -267,7 +275,11 @@ fn parse_private_key(text: &str) -> Result<RsaPrivateKey, String> {
             OpenSshError::NotRsa(kind) => not_rsa(&kind),
             OpenSshError::Malformed(m) => format!("invalid private key: ssh: {m}"),
         })?,
-        other => return Err(format!("invalid private key: ssh: unsupported key type {other:?}")),
+        other => {
+            return Err(format!(
+                "invalid private key: ssh: unsupported key type {other:?}"
+            ))
+        }
     };
     key.validate()
         .map_err(|e| format!("invalid private key: crypto/rsa: {e}"))?;
@@ -348,18 +360,14 @@ fn parse_openssh_key(data: &[u8]) -> Result<RsaPrivateKey, OpenSshError> {
     }
     let count = r.u32().ok_or_else(bad)?;
     if count != 1 {
-        return Err(OpenSshError::Malformed(
-            "multi-key files are not supported",
-        ));
+        return Err(OpenSshError::Malformed("multi-key files are not supported"));
     }
     let _public = r.string().ok_or_else(bad)?;
     let mut private = SshReader(r.string().ok_or_else(bad)?);
     let check1 = private.u32().ok_or_else(bad)?;
     let check2 = private.u32().ok_or_else(bad)?;
     if check1 != check2 {
-        return Err(OpenSshError::Malformed(
-            "private key checksum mismatch",
-        ));
+        return Err(OpenSshError::Malformed("private key checksum mismatch"));
     }
     let kind = private.string().ok_or_else(bad)?;
     if kind != b"ssh-rsa" {
@@ -400,7 +408,7 @@ impl<'a> SshReader<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{call, call_builtin, builtins, FuncContext};
+    use super::super::{builtins, call, call_builtin, FuncContext};
     use crate::value::Value;
 
     fn s(v: &str) -> Value {
@@ -419,7 +427,10 @@ mod tests {
     #[test]
     fn string_digests_match_terraform() {
         assert_eq!(ok("md5", &[s("tada")]), "ce47d07243bb6eaf5e1322c81baf9bbf");
-        assert_eq!(ok("md5", &[s(" tada ")]), "aadf191a583e53062de2d02c008141c4");
+        assert_eq!(
+            ok("md5", &[s(" tada ")]),
+            "aadf191a583e53062de2d02c008141c4"
+        );
         assert_eq!(ok("md5", &[s("")]), "d41d8cd98f00b204e9800998ecf8427e");
         assert_eq!(
             ok("sha1", &[s("test")]),
@@ -439,7 +450,10 @@ mod tests {
 
     #[test]
     fn digests_of_numbers_and_bools_hash_their_string_form() {
-        assert_eq!(ok("md5", &[Value::int(1)]), "c4ca4238a0b923820dcc509a6f75849b");
+        assert_eq!(
+            ok("md5", &[Value::int(1)]),
+            "c4ca4238a0b923820dcc509a6f75849b"
+        );
         assert_eq!(
             ok("sha1", &[Value::Bool(true)]),
             "5ffe533b830f08a0326348a9160afafc8ada44db"
@@ -490,8 +504,14 @@ mod tests {
         let cases = [
             ("tada", "invalid UUID length: 4"),
             ("DNS", "invalid UUID length: 3"),
-            ("6ba7b810x9dad-11d1-80b4-00c04fd430c8", "invalid UUID format"),
-            ("6ba7b810-9dad-11d1-80b4-00c04fd430cg", "invalid UUID format"),
+            (
+                "6ba7b810x9dad-11d1-80b4-00c04fd430c8",
+                "invalid UUID format",
+            ),
+            (
+                "6ba7b810-9dad-11d1-80b4-00c04fd430cg",
+                "invalid UUID format",
+            ),
             (
                 "urn:uuix:6ba7b810-9dad-11d1-80b4-00c04fd430c8",
                 "invalid urn prefix: \"urn:uuix:\"",

@@ -11,34 +11,35 @@ use std::io::Read;
 /// Decompressed or decoded results larger than this are refused (gzip bombs, alias bombs).
 const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 /// Nesting deeper than this is refused rather than risking the stack.
-const MAX_NESTING: usize = 1000;
+const MAX_NESTING: usize = 256;
 
 pub fn register(t: &mut FuncTable) {
     let string_fn = |name: &'static str, param: &'static str, imp: super::FuncImpl| {
-        Function::new(name, vec![Param::new(param, Type::String)], Type::String, imp)
-    };
-    t.add(
         Function::new(
-            "jsonencode",
-            vec![Param::new("val", Type::Dynamic).allow_null()],
+            name,
+            vec![Param::new(param, Type::String)],
             Type::String,
-            |_, a| encode_with(&a[0], json_encode),
-        ),
-    );
+            imp,
+        )
+    };
+    t.add(Function::new(
+        "jsonencode",
+        vec![Param::new("val", Type::Dynamic).allow_null()],
+        Type::String,
+        |_, a| encode_with(&a[0], json_encode),
+    ));
     t.add(Function::new(
         "jsondecode",
         vec![Param::new("str", Type::String)],
         Type::Dynamic,
         |_, a| json_decode(str_arg(a, 0)?).map_err(FuncError::call),
     ));
-    t.add(
-        Function::new(
-            "yamlencode",
-            vec![Param::new("value", Type::Dynamic).allow_null()],
-            Type::String,
-            |_, a| encode_with(&a[0], yaml_encode),
-        ),
-    );
+    t.add(Function::new(
+        "yamlencode",
+        vec![Param::new("value", Type::Dynamic).allow_null()],
+        Type::String,
+        |_, a| encode_with(&a[0], yaml_encode),
+    ));
     t.add(Function::new(
         "yamldecode",
         vec![Param::new("src", Type::String)],
@@ -285,7 +286,10 @@ impl JsonReader<'_> {
                     let ok = if c == b']' {
                         matches!(self.state, TokenState::ArrayStart | TokenState::ArrayComma)
                     } else {
-                        matches!(self.state, TokenState::ObjectStart | TokenState::ObjectComma)
+                        matches!(
+                            self.state,
+                            TokenState::ObjectStart | TokenState::ObjectComma
+                        )
                     };
                     if !ok {
                         return Err(self.token_error(c));
@@ -620,8 +624,8 @@ fn yaml_analyze(value: &str) -> ScalarAnalysis {
         let followed_by_whitespace = chars.get(i + 1).is_none_or(|n| matches!(n, ' ' | '\t'));
         if i == 0 {
             match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''
-                | '"' | '%' | '@' | '`' => block_indicators = true,
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
                 '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
                 _ => {}
             }
@@ -683,8 +687,7 @@ impl YamlEmitter {
 
     fn write_indent(&mut self) {
         let indent = self.indent.max(0) as usize;
-        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace)
-        {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
         while self.column < indent {
@@ -996,7 +999,10 @@ mod libyaml_events {
                 if unsafe_libyaml::yaml_parser_initialize(raw.as_mut_ptr()).fail {
                     return None;
                 }
-                unsafe_libyaml::yaml_parser_set_encoding(raw.as_mut_ptr(), unsafe_libyaml::YAML_UTF8_ENCODING);
+                unsafe_libyaml::yaml_parser_set_encoding(
+                    raw.as_mut_ptr(),
+                    unsafe_libyaml::YAML_UTF8_ENCODING,
+                );
                 unsafe_libyaml::yaml_parser_set_input_string(
                     raw.as_mut_ptr(),
                     input.as_ptr(),
@@ -1096,7 +1102,8 @@ mod libyaml_events {
                 out.plain = s.style == unsafe_libyaml::YAML_PLAIN_SCALAR_STYLE;
                 out.quoted = matches!(
                     s.style,
-                    unsafe_libyaml::YAML_SINGLE_QUOTED_SCALAR_STYLE | unsafe_libyaml::YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                    unsafe_libyaml::YAML_SINGLE_QUOTED_SCALAR_STYLE
+                        | unsafe_libyaml::YAML_DOUBLE_QUOTED_SCALAR_STYLE
                 );
                 out.implicit = s.plain_implicit;
                 Kind::Scalar
@@ -1124,9 +1131,12 @@ use libyaml_events::{Event as YamlEvent, Kind as YamlKind};
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
 fn yaml_decode(src: &str) -> Result<Value, String> {
-    let input: &[u8] = if src.is_empty() { b"\n" } else { src.as_bytes() };
-    let parser =
-        libyaml_events::Parser::new(input).ok_or("failed to initialize YAML parser")?;
+    let input: &[u8] = if src.is_empty() {
+        b"\n"
+    } else {
+        src.as_bytes()
+    };
+    let parser = libyaml_events::Parser::new(input).ok_or("failed to initialize YAML parser")?;
     let mut d = YamlDecoder {
         parser,
         anchors: std::collections::HashMap::new(),
@@ -1317,7 +1327,10 @@ impl YamlDecoder<'_> {
                         break;
                     }
                     if !matches!(key.kind, YamlKind::Scalar) {
-                        return Err(event_error(&key, "only strings are allowed as mapping keys"));
+                        return Err(event_error(
+                            &key,
+                            "only strings are allowed as mapping keys",
+                        ));
                     }
                     let resolved = resolve_scalar(&key.tag, &key.value, key.quoted)?;
                     let name = match resolved {
@@ -1362,10 +1375,7 @@ impl YamlDecoder<'_> {
                 Ok(v)
             }
             YamlKind::DocumentStart => Err(event_error(&e, "only a single document is allowed")),
-            YamlKind::StreamEnd => Err(event_error(
-                &e,
-                "expecting value but found end of stream",
-            )),
+            YamlKind::StreamEnd => Err(event_error(&e, "expecting value but found end of stream")),
             ref other => Err(event_error(
                 &e,
                 &format!("unexpected parser event {}", kind_name(other)),
@@ -1517,8 +1527,7 @@ fn is_yaml_float(s: &str) -> bool {
         Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
         None => digits(mantissa),
     };
-    mantissa_ok
-        && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+    mantissa_ok && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`): `0x`, `0o`, `0b` and leading-zero
@@ -1703,7 +1712,8 @@ impl CsvReader<'_> {
                     field.push_str(&current);
                     match self.line() {
                         Some(next) => current = next,
-                        None => return Err(error(self.line_number, CSV_QUOTE_ERROR)),
+                        // Go counts the read that hit the end of input as a line.
+                        None => return Err(error(self.line_number + 1, CSV_QUOTE_ERROR)),
                     }
                 } else {
                     return Err(error(self.line_number, CSV_QUOTE_ERROR));
@@ -1729,15 +1739,22 @@ fn base64gzip(_: &FuncContext, args: &[Value]) -> FuncResult {
     use std::io::Write;
     let s = str_arg(args, 0)?;
     let failed = |what: &str| FuncError::call(format!("failed to {what}: '{s}'"));
-    // Go's gzip writer: no name or mtime, OS byte "unknown"; Terraform flushes before closing,
-    // which adds an empty sync-flush block.
-    let mut gz = flate2::GzBuilder::new()
-        .operating_system(255)
-        .write(Vec::new(), flate2::Compression::default());
-    gz.write_all(s.as_bytes())
+    // Go's gzip stream: a header without name or mtime and OS byte "unknown"; Terraform
+    // flushes before closing (a sync-flush marker), and Go closes with an empty stored final
+    // block.
+    let mut deflate =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflate
+        .write_all(s.as_bytes())
         .map_err(|_| failed("write gzip raw data"))?;
-    gz.flush().map_err(|_| failed("flush gzip writer"))?;
-    let bytes = gz.finish().map_err(|_| failed("close gzip writer"))?;
+    deflate.flush().map_err(|_| failed("flush gzip writer"))?;
+    let mut crc = flate2::Crc::new();
+    crc.update(s.as_bytes());
+    let mut bytes = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    bytes.extend_from_slice(deflate.get_ref());
+    bytes.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    bytes.extend_from_slice(&crc.sum().to_le_bytes());
+    bytes.extend_from_slice(&(s.len() as u32).to_le_bytes());
     Ok(Value::string(base64_std(&bytes)))
 }
 
@@ -1836,62 +1853,396 @@ enum Charset {
 
 /// (IANA name, lower-case aliases, charset) for every encoding the x/text IANA index supports.
 const CHARSETS: &[(&str, &[&str], Charset)] = &[
-    ("US-ASCII", &["ansi_x3.4-1968", "ansi_x3.4-1986", "ibm367", "iso646-us", "iso_646.irv:1991", "us-ascii", "cp367", "csascii", "iso-ir-6", "us"], Charset::Ascii),
-    ("ISO_8859-1:1987", &["cp819", "ibm819", "iso-8859-1", "iso_8859-1", "iso_8859-1:1987", "csisolatin1", "iso-ir-100", "l1", "latin1"], Charset::Latin1),
-    ("ISO_8859-2:1987", &["iso-8859-2", "iso_8859-2", "iso_8859-2:1987", "csisolatin2", "iso-ir-101", "l2", "latin2"], Charset::HighHalf(ISO_8859_2)),
-    ("ISO_8859-3:1988", &["iso-8859-3", "iso_8859-3", "iso_8859-3:1988", "csisolatin3", "iso-ir-109", "l3", "latin3"], Charset::HighHalf(ISO_8859_3)),
-    ("ISO_8859-4:1988", &["iso-8859-4", "iso_8859-4", "iso_8859-4:1988", "csisolatin4", "iso-ir-110", "l4", "latin4"], Charset::HighHalf(ISO_8859_4)),
-    ("ISO_8859-5:1988", &["iso-8859-5", "iso_8859-5", "iso_8859-5:1988", "csisolatincyrillic", "cyrillic", "iso-ir-144"], Charset::HighHalf(ISO_8859_5)),
-    ("ISO_8859-6:1987", &["asmo-708", "ecma-114", "iso-8859-6", "iso_8859-6", "iso_8859-6:1987", "arabic", "csisolatinarabic", "iso-ir-127"], Charset::HighHalf(ISO_8859_6)),
-    ("ISO_8859-7:1987", &["ecma-118", "elot_928", "iso-8859-7", "iso_8859-7", "iso_8859-7:1987", "csisolatingreek", "greek", "greek8", "iso-ir-126"], Charset::HighHalf(ISO_8859_7)),
-    ("ISO_8859-8:1988", &["iso-8859-8", "iso_8859-8", "iso_8859-8:1988", "csisolatinhebrew", "hebrew", "iso-ir-138"], Charset::HighHalf(ISO_8859_8)),
-    ("ISO_8859-9:1989", &["iso-8859-9", "iso_8859-9", "iso_8859-9:1989", "csisolatin5", "iso-ir-148", "l5", "latin5"], Charset::HighHalf(ISO_8859_9)),
-    ("ISO-8859-10", &["iso-8859-10", "iso_8859-10:1992", "csisolatin6", "iso-ir-157", "l6", "latin6"], Charset::HighHalf(ISO_8859_10)),
-    ("Shift_JIS", &["ms_kanji", "shift_jis", "csshiftjis"], Charset::Multibyte(encoding_rs::SHIFT_JIS)),
-    ("Extended_UNIX_Code_Packed_Format_for_Japanese", &["euc-jp", "extended_unix_code_packed_format_for_japanese", "cseucpkdfmtjapanese"], Charset::Multibyte(encoding_rs::EUC_JP)),
-    ("EUC-KR", &["euc-kr", "cseuckr"], Charset::Multibyte(encoding_rs::EUC_KR)),
-    ("ISO-2022-JP", &["iso-2022-jp", "csiso2022jp"], Charset::Multibyte(encoding_rs::ISO_2022_JP)),
-    ("ISO_8859-6-E", &["iso-8859-6-e", "iso_8859-6-e", "csiso88596e"], Charset::HighHalf(ISO_8859_6)),
-    ("ISO_8859-6-I", &["iso-8859-6-i", "iso_8859-6-i", "csiso88596i"], Charset::HighHalf(ISO_8859_6)),
-    ("ISO_8859-8-E", &["iso-8859-8-e", "iso_8859-8-e", "csiso88598e"], Charset::HighHalf(ISO_8859_8)),
-    ("ISO_8859-8-I", &["iso-8859-8-i", "iso_8859-8-i", "csiso88598i"], Charset::HighHalf(ISO_8859_8)),
+    (
+        "US-ASCII",
+        &[
+            "ansi_x3.4-1968",
+            "ansi_x3.4-1986",
+            "ibm367",
+            "iso646-us",
+            "iso_646.irv:1991",
+            "us-ascii",
+            "cp367",
+            "csascii",
+            "iso-ir-6",
+            "us",
+        ],
+        Charset::Ascii,
+    ),
+    (
+        "ISO_8859-1:1987",
+        &[
+            "cp819",
+            "ibm819",
+            "iso-8859-1",
+            "iso_8859-1",
+            "iso_8859-1:1987",
+            "csisolatin1",
+            "iso-ir-100",
+            "l1",
+            "latin1",
+        ],
+        Charset::Latin1,
+    ),
+    (
+        "ISO_8859-2:1987",
+        &[
+            "iso-8859-2",
+            "iso_8859-2",
+            "iso_8859-2:1987",
+            "csisolatin2",
+            "iso-ir-101",
+            "l2",
+            "latin2",
+        ],
+        Charset::HighHalf(ISO_8859_2),
+    ),
+    (
+        "ISO_8859-3:1988",
+        &[
+            "iso-8859-3",
+            "iso_8859-3",
+            "iso_8859-3:1988",
+            "csisolatin3",
+            "iso-ir-109",
+            "l3",
+            "latin3",
+        ],
+        Charset::HighHalf(ISO_8859_3),
+    ),
+    (
+        "ISO_8859-4:1988",
+        &[
+            "iso-8859-4",
+            "iso_8859-4",
+            "iso_8859-4:1988",
+            "csisolatin4",
+            "iso-ir-110",
+            "l4",
+            "latin4",
+        ],
+        Charset::HighHalf(ISO_8859_4),
+    ),
+    (
+        "ISO_8859-5:1988",
+        &[
+            "iso-8859-5",
+            "iso_8859-5",
+            "iso_8859-5:1988",
+            "csisolatincyrillic",
+            "cyrillic",
+            "iso-ir-144",
+        ],
+        Charset::HighHalf(ISO_8859_5),
+    ),
+    (
+        "ISO_8859-6:1987",
+        &[
+            "asmo-708",
+            "ecma-114",
+            "iso-8859-6",
+            "iso_8859-6",
+            "iso_8859-6:1987",
+            "arabic",
+            "csisolatinarabic",
+            "iso-ir-127",
+        ],
+        Charset::HighHalf(ISO_8859_6),
+    ),
+    (
+        "ISO_8859-7:1987",
+        &[
+            "ecma-118",
+            "elot_928",
+            "iso-8859-7",
+            "iso_8859-7",
+            "iso_8859-7:1987",
+            "csisolatingreek",
+            "greek",
+            "greek8",
+            "iso-ir-126",
+        ],
+        Charset::HighHalf(ISO_8859_7),
+    ),
+    (
+        "ISO_8859-8:1988",
+        &[
+            "iso-8859-8",
+            "iso_8859-8",
+            "iso_8859-8:1988",
+            "csisolatinhebrew",
+            "hebrew",
+            "iso-ir-138",
+        ],
+        Charset::HighHalf(ISO_8859_8),
+    ),
+    (
+        "ISO_8859-9:1989",
+        &[
+            "iso-8859-9",
+            "iso_8859-9",
+            "iso_8859-9:1989",
+            "csisolatin5",
+            "iso-ir-148",
+            "l5",
+            "latin5",
+        ],
+        Charset::HighHalf(ISO_8859_9),
+    ),
+    (
+        "ISO-8859-10",
+        &[
+            "iso-8859-10",
+            "iso_8859-10:1992",
+            "csisolatin6",
+            "iso-ir-157",
+            "l6",
+            "latin6",
+        ],
+        Charset::HighHalf(ISO_8859_10),
+    ),
+    (
+        "Shift_JIS",
+        &["ms_kanji", "shift_jis", "csshiftjis"],
+        Charset::Multibyte(encoding_rs::SHIFT_JIS),
+    ),
+    (
+        "Extended_UNIX_Code_Packed_Format_for_Japanese",
+        &[
+            "euc-jp",
+            "extended_unix_code_packed_format_for_japanese",
+            "cseucpkdfmtjapanese",
+        ],
+        Charset::Multibyte(encoding_rs::EUC_JP),
+    ),
+    (
+        "EUC-KR",
+        &["euc-kr", "cseuckr"],
+        Charset::Multibyte(encoding_rs::EUC_KR),
+    ),
+    (
+        "ISO-2022-JP",
+        &["iso-2022-jp", "csiso2022jp"],
+        Charset::Multibyte(encoding_rs::ISO_2022_JP),
+    ),
+    (
+        "ISO_8859-6-E",
+        &["iso-8859-6-e", "iso_8859-6-e", "csiso88596e"],
+        Charset::HighHalf(ISO_8859_6),
+    ),
+    (
+        "ISO_8859-6-I",
+        &["iso-8859-6-i", "iso_8859-6-i", "csiso88596i"],
+        Charset::HighHalf(ISO_8859_6),
+    ),
+    (
+        "ISO_8859-8-E",
+        &["iso-8859-8-e", "iso_8859-8-e", "csiso88598e"],
+        Charset::HighHalf(ISO_8859_8),
+    ),
+    (
+        "ISO_8859-8-I",
+        &["iso-8859-8-i", "iso_8859-8-i", "csiso88598i"],
+        Charset::HighHalf(ISO_8859_8),
+    ),
     ("UTF-8", &["utf-8", "csutf8"], Charset::Utf8),
-    ("ISO-8859-13", &["iso-8859-13", "csiso885913"], Charset::HighHalf(ISO_8859_13)),
-    ("ISO-8859-14", &["iso-8859-14", "iso_8859-14", "iso_8859-14:1998", "csiso885914", "iso-celtic", "iso-ir-199", "l8", "latin8"], Charset::HighHalf(ISO_8859_14)),
-    ("ISO-8859-15", &["iso-8859-15", "iso_8859-15", "latin-9", "csiso885915"], Charset::HighHalf(ISO_8859_15)),
-    ("ISO-8859-16", &["iso-8859-16", "iso_8859-16", "iso_8859-16:2001", "csiso885916", "iso-ir-226", "l10", "latin10"], Charset::HighHalf(ISO_8859_16)),
-    ("GBK", &["cp936", "gbk", "ms936", "csgbk", "windows-936"], Charset::Multibyte(encoding_rs::GBK)),
-    ("GB18030", &["gb18030", "csgb18030"], Charset::Multibyte(encoding_rs::GB18030)),
+    (
+        "ISO-8859-13",
+        &["iso-8859-13", "csiso885913"],
+        Charset::HighHalf(ISO_8859_13),
+    ),
+    (
+        "ISO-8859-14",
+        &[
+            "iso-8859-14",
+            "iso_8859-14",
+            "iso_8859-14:1998",
+            "csiso885914",
+            "iso-celtic",
+            "iso-ir-199",
+            "l8",
+            "latin8",
+        ],
+        Charset::HighHalf(ISO_8859_14),
+    ),
+    (
+        "ISO-8859-15",
+        &["iso-8859-15", "iso_8859-15", "latin-9", "csiso885915"],
+        Charset::HighHalf(ISO_8859_15),
+    ),
+    (
+        "ISO-8859-16",
+        &[
+            "iso-8859-16",
+            "iso_8859-16",
+            "iso_8859-16:2001",
+            "csiso885916",
+            "iso-ir-226",
+            "l10",
+            "latin10",
+        ],
+        Charset::HighHalf(ISO_8859_16),
+    ),
+    (
+        "GBK",
+        &["cp936", "gbk", "ms936", "csgbk", "windows-936"],
+        Charset::Multibyte(encoding_rs::GBK),
+    ),
+    (
+        "GB18030",
+        &["gb18030", "csgb18030"],
+        Charset::Multibyte(encoding_rs::GB18030),
+    ),
     ("UTF-16BE", &["utf-16be", "csutf16be"], Charset::Utf16Be),
     ("UTF-16LE", &["utf-16le", "csutf16le"], Charset::Utf16Le),
     ("UTF-16", &["utf-16", "csutf16"], Charset::Utf16Bom),
-    ("IBM850", &["850", "ibm850", "cp850", "cspc850multilingual"], Charset::HighHalf(CP850)),
-    ("IBM852", &["852", "ibm852", "cp852", "cspcp852"], Charset::HighHalf(CP852)),
-    ("IBM437", &["437", "ibm437", "cp437", "cspc8codepage437"], Charset::HighHalf(CP437)),
-    ("IBM862", &["862", "ibm862", "cp862", "cspc862latinhebrew"], Charset::HighHalf(CP862)),
-    ("Big5", &["big5", "csbig5"], Charset::Multibyte(encoding_rs::BIG5)),
-    ("macintosh", &["csmacintosh", "mac", "macintosh"], Charset::HighHalf(MACINTOSH)),
-    ("IBM037", &["ibm037", "cp037", "csibm037", "ebcdic-cp-ca", "ebcdic-cp-nl", "ebcdic-cp-us", "ebcdic-cp-wt"], Charset::Full(CP037)),
-    ("IBM855", &["855", "ibm855", "cp855", "csibm855"], Charset::HighHalf(CP855)),
-    ("IBM860", &["860", "ibm860", "cp860", "csibm860"], Charset::HighHalf(CP860)),
-    ("IBM863", &["863", "ibm863", "cp863", "csibm863"], Charset::HighHalf(CP863)),
-    ("IBM865", &["865", "ibm865", "cp865", "csibm865"], Charset::HighHalf(CP865)),
+    (
+        "IBM850",
+        &["850", "ibm850", "cp850", "cspc850multilingual"],
+        Charset::HighHalf(CP850),
+    ),
+    (
+        "IBM852",
+        &["852", "ibm852", "cp852", "cspcp852"],
+        Charset::HighHalf(CP852),
+    ),
+    (
+        "IBM437",
+        &["437", "ibm437", "cp437", "cspc8codepage437"],
+        Charset::HighHalf(CP437),
+    ),
+    (
+        "IBM862",
+        &["862", "ibm862", "cp862", "cspc862latinhebrew"],
+        Charset::HighHalf(CP862),
+    ),
+    (
+        "Big5",
+        &["big5", "csbig5"],
+        Charset::Multibyte(encoding_rs::BIG5),
+    ),
+    (
+        "macintosh",
+        &["csmacintosh", "mac", "macintosh"],
+        Charset::HighHalf(MACINTOSH),
+    ),
+    (
+        "IBM037",
+        &[
+            "ibm037",
+            "cp037",
+            "csibm037",
+            "ebcdic-cp-ca",
+            "ebcdic-cp-nl",
+            "ebcdic-cp-us",
+            "ebcdic-cp-wt",
+        ],
+        Charset::Full(CP037),
+    ),
+    (
+        "IBM855",
+        &["855", "ibm855", "cp855", "csibm855"],
+        Charset::HighHalf(CP855),
+    ),
+    (
+        "IBM860",
+        &["860", "ibm860", "cp860", "csibm860"],
+        Charset::HighHalf(CP860),
+    ),
+    (
+        "IBM863",
+        &["863", "ibm863", "cp863", "csibm863"],
+        Charset::HighHalf(CP863),
+    ),
+    (
+        "IBM865",
+        &["865", "ibm865", "cp865", "csibm865"],
+        Charset::HighHalf(CP865),
+    ),
     ("KOI8-R", &["koi8-r", "cskoi8r"], Charset::HighHalf(KOI_8R)),
-    ("IBM866", &["866", "ibm866", "cp866", "csibm866"], Charset::HighHalf(CP866)),
+    (
+        "IBM866",
+        &["866", "ibm866", "cp866", "csibm866"],
+        Charset::HighHalf(CP866),
+    ),
     ("KOI8-U", &["koi8-u", "cskoi8u"], Charset::HighHalf(KOI_8U)),
-    ("IBM00858", &["ccsid00858", "cp00858", "ibm00858", "pc-multilingual-850+euro", "csibm00858"], Charset::HighHalf(CP858)),
-    ("IBM01140", &["ccsid01140", "cp01140", "ibm01140", "csibm01140", "ebcdic-us-37+euro"], Charset::Full(CP1140)),
-    ("IBM1047", &["ibm-1047", "ibm1047", "csibm1047"], Charset::Full(CP1047)),
-    ("windows-874", &["cswindows874", "windows-874"], Charset::HighHalf(WINDOWS_874)),
-    ("windows-1250", &["cswindows1250", "windows-1250"], Charset::HighHalf(WINDOWS_1250)),
-    ("windows-1251", &["cswindows1251", "windows-1251"], Charset::HighHalf(WINDOWS_1251)),
-    ("windows-1252", &["cswindows1252", "windows-1252"], Charset::HighHalf(WINDOWS_1252)),
-    ("windows-1253", &["cswindows1253", "windows-1253"], Charset::HighHalf(WINDOWS_1253)),
-    ("windows-1254", &["cswindows1254", "windows-1254"], Charset::HighHalf(WINDOWS_1254)),
-    ("windows-1255", &["cswindows1255", "windows-1255"], Charset::HighHalf(WINDOWS_1255)),
-    ("windows-1256", &["cswindows1256", "windows-1256"], Charset::HighHalf(WINDOWS_1256)),
-    ("windows-1257", &["cswindows1257", "windows-1257"], Charset::HighHalf(WINDOWS_1257)),
-    ("windows-1258", &["cswindows1258", "windows-1258"], Charset::HighHalf(WINDOWS_1258)),
+    (
+        "IBM00858",
+        &[
+            "ccsid00858",
+            "cp00858",
+            "ibm00858",
+            "pc-multilingual-850+euro",
+            "csibm00858",
+        ],
+        Charset::HighHalf(CP858),
+    ),
+    (
+        "IBM01140",
+        &[
+            "ccsid01140",
+            "cp01140",
+            "ibm01140",
+            "csibm01140",
+            "ebcdic-us-37+euro",
+        ],
+        Charset::Full(CP1140),
+    ),
+    (
+        "IBM1047",
+        &["ibm-1047", "ibm1047", "csibm1047"],
+        Charset::Full(CP1047),
+    ),
+    (
+        "windows-874",
+        &["cswindows874", "windows-874"],
+        Charset::HighHalf(WINDOWS_874),
+    ),
+    (
+        "windows-1250",
+        &["cswindows1250", "windows-1250"],
+        Charset::HighHalf(WINDOWS_1250),
+    ),
+    (
+        "windows-1251",
+        &["cswindows1251", "windows-1251"],
+        Charset::HighHalf(WINDOWS_1251),
+    ),
+    (
+        "windows-1252",
+        &["cswindows1252", "windows-1252"],
+        Charset::HighHalf(WINDOWS_1252),
+    ),
+    (
+        "windows-1253",
+        &["cswindows1253", "windows-1253"],
+        Charset::HighHalf(WINDOWS_1253),
+    ),
+    (
+        "windows-1254",
+        &["cswindows1254", "windows-1254"],
+        Charset::HighHalf(WINDOWS_1254),
+    ),
+    (
+        "windows-1255",
+        &["cswindows1255", "windows-1255"],
+        Charset::HighHalf(WINDOWS_1255),
+    ),
+    (
+        "windows-1256",
+        &["cswindows1256", "windows-1256"],
+        Charset::HighHalf(WINDOWS_1256),
+    ),
+    (
+        "windows-1257",
+        &["cswindows1257", "windows-1257"],
+        Charset::HighHalf(WINDOWS_1257),
+    ),
+    (
+        "windows-1258",
+        &["cswindows1258", "windows-1258"],
+        Charset::HighHalf(WINDOWS_1258),
+    ),
 ];
 
 /// x/text's `ianaindex.IANA.Encoding`: aliases match after trimming, case-insensitively.
@@ -1908,7 +2259,9 @@ fn charset_arg(args: &[Value]) -> Result<(&'static str, Charset), FuncError> {
     lookup_charset(name).ok_or_else(|| {
         FuncError::arg(
             1,
-            format!("{name:?} is not a supported IANA encoding name or alias in this Terraform version"),
+            format!(
+                "{name:?} is not a supported IANA encoding name or alias in this Terraform version"
+            ),
         )
     })
 }
@@ -1981,10 +2334,7 @@ fn charset_decode(charset: Charset, bytes: &[u8]) -> String {
         Charset::Utf16Le => utf16_decode(bytes, u16::from_le_bytes),
         Charset::HighHalf(table) => single_byte(table, 0x80),
         Charset::Full(table) => single_byte(table, 0),
-        Charset::Multibyte(enc) => enc
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
+        Charset::Multibyte(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
     }
 }
 
@@ -2016,9 +2366,11 @@ fn textdecodebase64(_: &FuncContext, args: &[Value]) -> FuncResult {
     let source = str_arg(args, 0)?;
     let bytes = base64_decode_go(source).map_err(|e| {
         let offset = match e {
-            base64::DecodeError::InvalidByte(at, _) | base64::DecodeError::InvalidLastSymbol(at, _) => at,
+            base64::DecodeError::InvalidByte(at, _)
+            | base64::DecodeError::InvalidLastSymbol(at, _) => at,
+            // Go reports an incomplete final quantum at its start.
             base64::DecodeError::InvalidLength(len) => len - len % 4,
-            base64::DecodeError::InvalidPadding => source.len(),
+            base64::DecodeError::InvalidPadding => source.len() - source.len() % 4,
         };
         FuncError::arg(
             0,
@@ -2298,7 +2650,12 @@ mod tests {
     }
 
     fn obj(pairs: Vec<(&str, Value)>) -> Value {
-        Value::object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect::<Attrs>())
+        Value::object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v))
+                .collect::<Attrs>(),
+        )
     }
 
     fn call(name: &str, args: &[Value]) -> Result<Value, CallError> {
@@ -2307,7 +2664,10 @@ mod tests {
 
     fn text(name: &str, args: &[Value]) -> String {
         match call(name, args) {
-            Ok(v) => v.as_str().unwrap_or_else(|| panic!("{name}: {v}")).to_string(),
+            Ok(v) => v
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: {v}"))
+                .to_string(),
             Err(e) => panic!("{name}: {}", e.detail),
         }
     }
@@ -2316,23 +2676,660 @@ mod tests {
         call(name, args).unwrap_err().detail
     }
 
+    fn list(items: Vec<Value>) -> Value {
+        Value::tuple(items)
+    }
+
     #[test]
-    fn smoke() {
+    fn jsonencode_sorts_keys_and_escapes_like_go() {
+        assert_eq!(
+            text("jsonencode", &[obj(vec![("hello", s("world"))])]),
+            "{\"hello\":\"world\"}"
+        );
+        assert_eq!(
+            text("jsonencode", &[obj(vec![("hello", s("<cats & kittens>"))])]),
+            "{\"hello\":\"\\u003ccats \\u0026 kittens\\u003e\"}"
+        );
+        assert_eq!(
+            text("jsonencode", &[s("\u{1}\u{7f}\u{2028}\u{2029}\n\t\"\\é😀")]),
+            "\"\\u0001\u{7f}\\u2028\\u2029\\n\\t\\\"\\\\é😀\""
+        );
         let v = obj(vec![
-            ("a", Value::tuple(vec![Value::int(1), Value::int(2)])),
-            ("b", obj(vec![("c", s("x\ny")), ("d", Value::tuple(vec![]))])),
+            ("b", Value::int(1)),
+            ("a", list(vec![Value::Bool(true), Value::empty_object()])),
+            ("é", list(vec![])),
+            ("A", Value::int(2)),
+        ]);
+        assert_eq!(
+            text("jsonencode", &[v]),
+            "{\"A\":2,\"a\":[true,{}],\"b\":1,\"é\":[]}"
+        );
+        let set = Value::set(Type::String, vec![s("b"), s("a")]);
+        assert_eq!(text("jsonencode", &[set]), "[\"a\",\"b\"]");
+        assert_eq!(text("jsonencode", &[Value::NULL]), "null");
+        assert_eq!(
+            text(
+                "jsonencode",
+                &[list(vec![Value::NULL, Value::Null(Type::String)])]
+            ),
+            "[null,null]"
+        );
+    }
+
+    #[test]
+    fn jsonencode_keeps_number_precision_and_refuses_infinity() {
+        assert_eq!(text("jsonencode", &[num("0.1")]), "0.1");
+        assert_eq!(
+            text("jsonencode", &[num("1e30")]),
+            "1000000000000000000000000000000"
+        );
+        assert_eq!(text("jsonencode", &[num("-0.000001")]), "-0.000001");
+        assert_eq!(
+            text(
+                "jsonencode",
+                &[num("123456789012345678901234567890.123456789")]
+            ),
+            "123456789012345678901234567890.123456789"
+        );
+        assert_eq!(
+            err("jsonencode", &[Value::Number(Number::PosInf)]),
+            "Call to function \"jsonencode\" failed: cannot serialize infinity as JSON."
+        );
+    }
+
+    #[test]
+    fn jsonencode_is_unknown_for_nested_unknowns_and_sensitive_for_nested_secrets() {
+        let v = call("jsonencode", &[list(vec![Value::int(1), Value::unknown()])]).unwrap();
+        assert!(!v.is_known());
+        let v = call("jsonencode", &[list(vec![Value::int(1).mark_sensitive()])]).unwrap();
+        assert!(v.is_sensitive());
+        assert_eq!(v.unmark().0.as_str(), Some("[1]"));
+    }
+
+    #[test]
+    fn jsondecode_builds_objects_and_tuples() {
+        let v = call("jsondecode", &[s("{\"hello\": \"world\"}")]).unwrap();
+        assert_eq!(
+            v.ty(),
+            Type::object([("hello".into(), Type::String)].into_iter().collect())
+        );
+        let v = call(
+            "jsondecode",
+            &[s(
+                "[1, 2.5, 1e400, \"x\", null, true, {}, \"\\ud83d\\ude00\", \"\\ud83d\"]",
+            )],
+        )
+        .unwrap();
+        let items = v.as_seq().unwrap();
+        assert!(matches!(v, Value::Tuple(_)));
+        assert_eq!(items[1].to_string(), "2.5");
+        assert!(items[2].to_string().starts_with("1000000000"));
+        assert!(items[4].is_null());
+        assert_eq!(items[7].as_str(), Some("😀"));
+        assert_eq!(items[8].as_str(), Some("\u{FFFD}"));
+        let v = call("jsondecode", &[s("{\"a\":1,\"a\":2}")]).unwrap();
+        assert_eq!(v.to_string(), "{\n  \"a\" = 2\n}");
+        assert!(call("jsondecode", &[s("null")]).unwrap().is_null());
+        assert_eq!(call("jsondecode", &[s("1 ]")]).unwrap().to_string(), "1");
+    }
+
+    #[test]
+    fn jsondecode_errors_read_like_go() {
+        let cases = [
+            ("", "EOF"),
+            ("   ", "EOF"),
+            ("{", "EOF"),
+            ("[1", "EOF"),
+            (
+                "[1,]",
+                "invalid character ']' looking for beginning of value",
+            ),
+            ("x", "invalid character 'x' looking for beginning of value"),
+            ("1 2", "extraneous data after JSON object"),
+            ("{} x", "extraneous data after JSON object"),
+            ("01", "extraneous data after JSON object"),
+            ("\"\t\"", "invalid character '\\t' in string literal"),
+            ("{\"a\" 1}", "invalid character '1' after object key"),
+            ("{1}", "invalid character '1'"),
+            ("[1x]", "invalid character 'x' after array element"),
+            ("\"\\x\"", "invalid character 'x' in string escape code"),
+            (
+                "\"\\u12x4\"",
+                "invalid character 'x' in \\u hexadecimal character escape",
+            ),
+            (
+                "1.x",
+                "invalid character 'x' after decimal point in numeric literal",
+            ),
+            (
+                "1ex",
+                "invalid character 'x' in exponent of numeric literal",
+            ),
+            ("-", "unexpected EOF"),
+            ("tru", "unexpected EOF"),
+            ("\"abc", "unexpected EOF"),
+            (
+                "nulx",
+                "invalid character 'x' in literal null (expecting 'l')",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                err("jsondecode", &[s(input)]),
+                format!("Call to function \"jsondecode\" failed: {want}."),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn jsondecode_refuses_absurd_nesting_without_overflowing() {
+        let deep = "[".repeat(100_000);
+        assert!(err("jsondecode", &[s(&deep)]).contains("exceeded max depth"));
+    }
+
+    fn yaml(v: Value) -> String {
+        text("yamlencode", &[v])
+    }
+
+    #[test]
+    fn yamlencode_matches_terraform_byte_for_byte() {
+        assert_eq!(
+            yaml(list(vec![s("foo"), s("bar"), Value::Bool(true)])),
+            "- \"foo\"\n- \"bar\"\n- true\n"
+        );
+        assert_eq!(yaml(Value::Bool(true)), "true\n...\n");
+        assert_eq!(
+            yaml(obj(vec![("a", s("b")), ("c", s("d"))])),
+            "\"a\": \"b\"\n\"c\": \"d\"\n"
+        );
+        let cases: Vec<(Value, &str)> = vec![
+            (s("a"), "\"a\"\n"),
+            (s(""), "\"\"\n"),
+            (Value::int(1), "1\n...\n"),
+            (num("-1.5e-7"), "-0.00000015\n...\n"),
+            (Value::NULL, "null\n...\n"),
+            (list(vec![]), "[]\n"),
+            (Value::empty_object(), "{}\n"),
+            (s("a\nb"), "|-\n  a\n  b\n"),
+            (s("a\nb\n"), "|\n  a\n  b\n"),
+            (s("a\nb\n\n"), "|+\n  a\n  b\n\n"),
+            (s(" a\nb"), "|2-\n   a\n  b\n"),
+            (s("a \nb"), "\"a \\nb\"\n"),
+            (s("\n"), "|2+\n\n"),
+            (list(vec![s("\r\n")]), "- \"\\r\\n\"\n"),
+            (Value::list(Type::Dynamic, vec![Value::NULL]), "- null\n"),
+            (
+                list(vec![list(vec![s("a\n  b"), s("c")])]),
+                "- - |-\n    a\n      b\n  - \"c\"\n",
+            ),
+            (
+                obj(vec![("a", obj(vec![("b", s("x\ny"))]))]),
+                "\"a\":\n  \"b\": |-\n    x\n    y\n",
+            ),
+            (
+                list(vec![
+                    obj(vec![("a", Value::int(1)), ("b", Value::int(2))]),
+                    list(vec![Value::int(3), Value::int(4)]),
+                    s("x\ny"),
+                    Value::empty_object(),
+                ]),
+                "- \"a\": 1\n  \"b\": 2\n- - 3\n  - 4\n- |-\n  x\n  y\n- {}\n",
+            ),
+        ];
+        for (value, want) in cases {
+            assert_eq!(yaml(value.clone()), want, "{value}");
+        }
+    }
+
+    #[test]
+    fn yamlencode_nests_and_uses_complex_keys_like_libyaml() {
+        let v = obj(vec![
+            ("a", list(vec![Value::int(1), Value::int(2)])),
+            ("b", obj(vec![("c", s("x\ny")), ("d", list(vec![]))])),
             (
                 "e",
-                Value::tuple(vec![
-                    Value::tuple(vec![Value::int(1), Value::tuple(vec![Value::int(2)])]),
+                list(vec![
+                    list(vec![Value::int(1), list(vec![Value::int(2)])]),
                     obj(vec![("f", Value::int(1))]),
                 ]),
             ),
             ("g\nh", Value::int(1)),
         ]);
-        println!("{:?}", text("yamlencode", &[v]));
-        let _ = num("1");
-        let _ = Type::String;
-        let _ = err;
+        assert_eq!(
+            yaml(v),
+            "\"a\":\n- 1\n- 2\n\"b\":\n  \"c\": |-\n    x\n    y\n  \"d\": []\n\"e\":\n- - 1\n  - - 2\n- \"f\": 1\n? |-\n  g\n  h\n: 1\n"
+        );
+        let long_key = "k".repeat(129);
+        assert_eq!(
+            yaml(obj(vec![(&long_key, Value::int(1))])),
+            format!("? \"{long_key}\"\n: 1\n")
+        );
+    }
+
+    #[test]
+    fn yamlencode_escapes_and_folds_double_quoted_strings() {
+        assert_eq!(
+            yaml(s(
+                "tab\there \u{1} \u{a0} \u{85} \u{2028} é 😀 \"q\" \\ \u{feff}"
+            )),
+            "\"tab\\there \\x01 \u{a0} \\N \\L é \\U0001F600 \\\"q\\\" \\\\ \\uFEFF\"\n"
+        );
+        assert_eq!(yaml(s("\u{feff}abc")), "\"\\uFEFF\\x61\\x62\\x63\"\n");
+        let long = format!(
+            "{} {} {}  {} eeee",
+            "a".repeat(78),
+            "b".repeat(19),
+            "c".repeat(10),
+            "d".repeat(83)
+        );
+        assert_eq!(
+            yaml(s(&long)),
+            format!(
+                "\"{} {}\n  {}  {}\n  eeee\"\n",
+                "a".repeat(78),
+                "b".repeat(19),
+                "c".repeat(10),
+                "d".repeat(83)
+            )
+        );
+        let key = format!("{} {}", "k".repeat(83), "k".repeat(43));
+        let value = format!(
+            "{} {} {} {}",
+            "v".repeat(25),
+            "v".repeat(26),
+            "v".repeat(31),
+            "v".repeat(19)
+        );
+        assert_eq!(
+            yaml(obj(vec![(&key, s(&value))])),
+            format!(
+                "\"{key}\": \"{}\n  {} {} {}\"\n",
+                "v".repeat(25),
+                "v".repeat(26),
+                "v".repeat(31),
+                "v".repeat(19)
+            )
+        );
+    }
+
+    #[test]
+    fn yamlencode_of_unknown_or_sensitive_parts() {
+        let v = call("yamlencode", &[obj(vec![("a", Value::unknown())])]).unwrap();
+        assert!(!v.is_known());
+        let v = call("yamlencode", &[list(vec![s("x").mark_sensitive()])]).unwrap();
+        assert!(v.is_sensitive());
+    }
+
+    fn ydec(src: &str) -> Result<Value, String> {
+        call("yamldecode", &[s(src)]).map_err(|e| e.detail)
+    }
+
+    #[test]
+    fn yamldecode_resolves_scalars_as_go_cty_yaml() {
+        assert_eq!(
+            ydec("key: 0ba").unwrap().to_string(),
+            "{\n  \"key\" = \"0ba\"\n}"
+        );
+        assert_eq!(ydec("true").unwrap().as_bool(), Some(true));
+        assert!(ydec("~").unwrap().is_null());
+        let v = ydec(
+            "a: 1\nb: [x, 'y', \"z\"]\nc: {d: null, e: ~}\nf: yes\ng: off\nh: 0x1F\ni: 1_000\nj: 0o17\nk: .5\nl: -.inf\nm: 2001-12-14\ntz: 2001-12-14t21:59:43.10-05:00\no: !!str 123\np: 017\nq: 1e3\nr: +12\ns: 2001-12-14 21:59:43.10\n",
+        )
+        .unwrap();
+        let a = v.as_attrs().unwrap();
+        let get = |k: &str| a.get(k).unwrap().clone();
+        assert_eq!(get("a").to_string(), "1");
+        assert_eq!(get("b").to_string(), "[\n  \"x\",\n  \"y\",\n  \"z\",\n]");
+        assert!(get("c").as_attrs().unwrap().values().all(Value::is_null));
+        assert_eq!(get("f").as_bool(), Some(true));
+        assert_eq!(get("g").as_bool(), Some(false));
+        assert_eq!(get("h").to_string(), "31");
+        assert_eq!(get("i").to_string(), "1000");
+        assert_eq!(get("j").to_string(), "15");
+        assert_eq!(get("k").to_string(), "0.5");
+        assert_eq!(get("l").as_number(), Some(&Number::NegInf));
+        assert_eq!(get("m").as_str(), Some("2001-12-14T00:00:00Z"));
+        assert_eq!(get("tz").as_str(), Some("2001-12-14T21:59:43-05:00"));
+        assert_eq!(get("o").as_str(), Some("123"));
+        assert_eq!(get("p").to_string(), "17");
+        assert_eq!(get("q").to_string(), "1000");
+        assert_eq!(get("r").to_string(), "12");
+        assert_eq!(get("s").as_str(), Some("2001-12-14T21:59:43Z"));
+    }
+
+    #[test]
+    fn yamldecode_follows_anchors_merges_and_tags() {
+        let v = ydec("- &a {x: 1}\n- *a\n- <<: *a\n  y: 2\n").unwrap();
+        assert_eq!(
+            v.to_string(),
+            "[\n  {\n    \"x\" = 1\n  },\n  {\n    \"x\" = 1\n  },\n  {\n    \"true\" = 2\n    \"x\" = 1\n  },\n]"
+        );
+        assert_eq!(
+            ydec("1: 2\ntrue: 3\n").unwrap().to_string(),
+            "{\n  \"1\" = 2\n  \"true\" = 3\n}"
+        );
+        assert_eq!(
+            ydec("x: |\n  a\n  b\n").unwrap().as_attrs().unwrap()["x"].as_str(),
+            Some("a\nb\n")
+        );
+        assert_eq!(ydec("\"\\t\"").unwrap().as_str(), Some("\t"));
+        assert_eq!(
+            ydec("!!binary aGVsbG8=").unwrap().as_str(),
+            Some("aGVsbG8=")
+        );
+        assert_eq!(ydec("!!float 1").unwrap().to_string(), "1");
+        assert_eq!(ydec("!!bool yes").unwrap().as_bool(), Some(true));
+        assert_eq!(
+            ydec("!!timestamp 2001-12-14").unwrap().as_str(),
+            Some("2001-12-14T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn yamldecode_errors_read_like_terraform() {
+        let cases = [
+            (
+                "a: [1\n",
+                "on line 1, column 1: did not find expected ',' or ']'",
+            ),
+            ("a: b: c", "mapping values are not allowed in this context"),
+            (
+                "- a\nb: c",
+                "on line 1, column 1: did not find expected '-' indicator",
+            ),
+            (
+                "---\na\n---\nb",
+                "on line 2, column 1: unexpected extra content after value",
+            ),
+            ("", "on line 1, column 1: missing start of document"),
+            ("*x", "reference to undefined anchor \"x\""),
+            (
+                "&a [*a]",
+                "cannot refer to anchor \"a\" from inside its own definition",
+            ),
+            ("!!int abc", "cannot parse \"abc\" as tag:yaml.org,2002:int"),
+            ("!foo x", "unsupported tag \"!foo\""),
+            ("? [a]\n: b", "only strings are allowed as mapping keys"),
+            (".nan", "floating point NaN is not supported"),
+            (
+                "a:\n\tb",
+                "on line 2, column 1: found character that cannot start any token",
+            ),
+            (
+                "!!binary aGVsbG8",
+                "cannot parse \"aGVsbG8\" as tag:yaml.org,2002:binary: not valid base64",
+            ),
+            ("!!bool x", "cannot parse \"x\" as tag:yaml.org,2002:bool"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                ydec(input).unwrap_err(),
+                format!("Call to function \"yamldecode\" failed: {want}."),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn yamldecode_refuses_alias_bombs() {
+        let mut doc = String::from(
+            "a0: &a0 [\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]\n",
+        );
+        for i in 1..40 {
+            doc.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}]\n",
+                p = i - 1
+            ));
+        }
+        assert!(ydec(&doc).unwrap_err().contains("too large"));
+        let deep = "[".repeat(10_000);
+        assert!(ydec(&deep).is_err());
+    }
+
+    #[test]
+    fn csvdecode_reads_rows_as_objects_of_strings() {
+        let v = call("csvdecode", &[s("a,b,c\n1,2,3\n4,5,6")]).unwrap();
+        let abc = Type::object(
+            ["a", "b", "c"]
+                .iter()
+                .map(|k| ((*k).into(), Type::String))
+                .collect(),
+        );
+        assert_eq!(v.ty(), Type::list(abc));
+        assert_eq!(
+            v.as_seq().unwrap()[1].as_attrs().unwrap()["c"].as_str(),
+            Some("6")
+        );
+        let v = call(
+            "csvdecode",
+            &[s("a,b\n\n1,\"x\"\"y\"\r\n\"multi\nline\",z\n")],
+        )
+        .unwrap();
+        let rows = v.as_seq().unwrap();
+        assert_eq!(rows[0].as_attrs().unwrap()["b"].as_str(), Some("x\"y"));
+        assert_eq!(
+            rows[1].as_attrs().unwrap()["a"].as_str(),
+            Some("multi\nline")
+        );
+        let v = call("csvdecode", &[s("a")]).unwrap();
+        assert_eq!(v.as_seq().map(<[Value]>::len), Some(0));
+        assert!(matches!(v, Value::List(..)));
+        let v = call("csvdecode", &[s("a,b\n 1 , 2 ")]).unwrap();
+        assert_eq!(
+            v.as_seq().unwrap()[0].as_attrs().unwrap()["a"].as_str(),
+            Some(" 1 ")
+        );
+        let v = call("csvdecode", &[s("\"a\nb\",c\n1,2\n")]).unwrap();
+        assert_eq!(
+            v.as_seq().unwrap()[0].as_attrs().unwrap()["a\nb"].as_str(),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn csvdecode_errors_read_like_go() {
+        let cases = [
+            ("", "missing header line"),
+            (
+                "a,b\n1,2,3",
+                "CSV parse error on line 2: wrong number of fields",
+            ),
+            ("a,a\n1,2", "duplicate column name \"a\""),
+            (
+                "a,b\n1,x\"y",
+                "CSV parse error on line 2: bare \" in non-quoted-field",
+            ),
+            (
+                "a,b\n1,\"x\"y",
+                "CSV parse error on line 2: extraneous or missing \" in quoted-field",
+            ),
+            (
+                "a,b\n1,\"xy",
+                "CSV parse error on line 3: extraneous or missing \" in quoted-field",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                err("csvdecode", &[s(input)]),
+                format!("Call to function \"csvdecode\" failed: {want}."),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn base64_functions_match_terraform() {
+        assert_eq!(
+            text("base64encode", &[s("abc123!?$*&()'-=@~")]),
+            "YWJjMTIzIT8kKiYoKSctPUB+"
+        );
+        assert_eq!(
+            text("base64decode", &[s("YWJjMTIzIT8kKiYoKSctPUB+")]),
+            "abc123!?$*&()'-=@~"
+        );
+        assert_eq!(text("base64decode", &[s("YR==")]), "a");
+        for bad in ["dfg", "this-is-an-invalid-base64-data", "YQ==\nYQ=="] {
+            assert_eq!(
+                err("base64decode", &[s(bad)]),
+                format!("Call to function \"base64decode\" failed: failed to decode base64 data '{bad}'.")
+            );
+        }
+        assert_eq!(
+            err("base64decode", &[s("whee")]),
+            "Call to function \"base64decode\" failed: the result of decoding the provided string is not valid UTF-8."
+        );
+        let v = call(
+            "base64decode",
+            &[s("YWJjMTIzIT8kKiYoKSctPUB+").mark_sensitive()],
+        )
+        .unwrap();
+        assert!(v.is_sensitive());
+        let e = err("base64decode", &[s("dfg").mark_sensitive()]);
+        assert!(e.contains("'dfg'"), "{e}");
+    }
+
+    #[test]
+    fn base64gzip_matches_go_and_round_trips() {
+        assert_eq!(
+            text("base64gzip", &[s("test")]),
+            "H4sIAAAAAAAA/ypJLS4BAAAA//8BAAD//wx+f9gEAAAA"
+        );
+        let long = "hello hello hello hello hello hello hello hello world, this is some longer text to compress with repeats repeats repeats";
+        let zipped = text("base64gzip", &[s(long)]);
+        assert_eq!(text("base64gunzip", &[s(&zipped)]), long);
+        assert_eq!(
+            text(
+                "base64gunzip",
+                &[s("H4sIAAAAAAAA/wAEAPv/dGVzdAAAAP//AwAMfn/YBAAAAA==")]
+            ),
+            "test"
+        );
+        assert!(err("base64gunzip", &[s("dGVzdA==")]).contains("failed to read gunzip raw data"));
+    }
+
+    #[test]
+    fn base64gunzip_refuses_bombs() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..65 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bomb = super::base64_std(&gz.finish().unwrap());
+        assert!(err("base64gunzip", &[s(&bomb)]).contains("larger than 64 MiB"));
+    }
+
+    #[test]
+    fn url_functions_follow_go_query_escaping() {
+        assert_eq!(text("urlencode", &[s("abc123-_")]), "abc123-_");
+        assert_eq!(text("urlencode", &[s("foo/bar")]), "foo%2Fbar");
+        assert_eq!(
+            text("urlencode", &[s("foo:bar@localhost?foo=bar&bar=baz")]),
+            "foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz"
+        );
+        assert_eq!(
+            text("urlencode", &[s("mailto:email?subject=this+is+my+subject")]),
+            "mailto%3Aemail%3Fsubject%3Dthis%2Bis%2Bmy%2Bsubject"
+        );
+        assert_eq!(text("urlencode", &[s("a b/é~*")]), "a+b%2F%C3%A9~%2A");
+        assert_eq!(
+            text(
+                "urldecode",
+                &[s("foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz")]
+            ),
+            "foo:bar@localhost?foo=bar&bar=baz"
+        );
+        assert_eq!(text("urldecode", &[s("a+b%2F%C3%A9")]), "a b/é");
+        assert!(err("urldecode", &[s("100%zz")]).contains("invalid URL escape \"%zz\""));
+        assert!(err("urldecode", &[s("%4")]).contains("invalid URL escape \"%4\""));
+    }
+
+    #[test]
+    fn textencodebase64_uses_iana_names() {
+        let enc = |v: &str, e: &str| text("textencodebase64", &[s(v), s(e)]);
+        assert_eq!(
+            enc("abc123!?$*&()'-=@~", "UTF-8"),
+            "YWJjMTIzIT8kKiYoKSctPUB+"
+        );
+        assert_eq!(
+            enc("abc123!?$*&()'-=@~", "CP936"),
+            "YWJjMTIzIT8kKiYoKSctPUB+"
+        );
+        assert_eq!(
+            enc("abc123!?$*&()'-=@~", "UTF-16LE"),
+            "YQBiAGMAMQAyADMAIQA/ACQAKgAmACgAKQAnAC0APQBAAH4A"
+        );
+        assert_eq!(enc("test", "UTF-16LE"), "dABlAHMAdAA=");
+        assert_eq!(enc("abc", "UTF-16"), "/v8AYQBiAGM=");
+        assert_eq!(enc("€", "windows-1252"), "gA==");
+        assert_eq!(enc("é", "ISO-8859-1"), "6Q==");
+        assert_eq!(enc("x", " utf-8 "), "eA==");
+        assert_eq!(enc("日本", "Shift_JIS"), "k/qWew==");
+        assert_eq!(enc("日本", "EUC-JP"), "xvzL3A==");
+        assert_eq!(enc("AB", "IBM037"), "wcI=");
+        assert_eq!(
+            err("textencodebase64", &[s("abc"), s("NOT-EXISTS")]),
+            "Invalid value for \"encoding\" parameter: \"NOT-EXISTS\" is not a supported IANA encoding name or alias in this Terraform version."
+        );
+        assert_eq!(
+            err("textencodebase64", &[s("🤔"), s("cp437")]),
+            "Invalid value for \"string\" parameter: the given string contains characters that cannot be represented in IBM437."
+        );
+        assert_eq!(
+            err("textencodebase64", &[s("€"), s("latin1")]),
+            "Invalid value for \"string\" parameter: the given string contains characters that cannot be represented in ISO_8859-1:1987."
+        );
+    }
+
+    #[test]
+    fn textdecodebase64_rejects_undefined_symbols_and_bad_base64() {
+        let dec = |v: &str, e: &str| text("textdecodebase64", &[s(v), s(e)]);
+        assert_eq!(
+            dec(
+                "YQBiAGMAMQAyADMAIQA/ACQAKgAmACgAKQAnAC0APQBAAH4A",
+                "UTF-16LE"
+            ),
+            "abc123!?$*&()'-=@~"
+        );
+        assert_eq!(
+            dec("YWJjMTIzIT8kKiYoKSctPUB+", "CP936"),
+            "abc123!?$*&()'-=@~"
+        );
+        assert_eq!(
+            dec("YWJjMTIzIT8kKiYoKSctPUB+", "UTF-8"),
+            "abc123!?$*&()'-=@~"
+        );
+        assert_eq!(dec("dABlAHMAdAA=", "UTF-16LE"), "test");
+        assert_eq!(dec("/v8AYQ==", "UTF-16"), "a");
+        assert_eq!(dec("//5hAA==", "UTF-16"), "a");
+        assert_eq!(dec("Y\nQ==", "UTF-8"), "a");
+        let e = |v: &str, enc: &str| err("textdecodebase64", &[s(v), s(enc)]);
+        assert_eq!(
+            e("<invalid base64>", "cp437"),
+            "Invalid value for \"source\" parameter: the given value is has an invalid base64 symbol at offset 0."
+        );
+        assert!(e("YQ", "UTF-8").ends_with("invalid base64 symbol at offset 0."));
+        assert!(e("YQ=x", "UTF-8").ends_with("invalid base64 symbol at offset 2."));
+        assert_eq!(
+            e("doesn't matter", "NOT-EXISTS"),
+            "Invalid value for \"encoding\" parameter: \"NOT-EXISTS\" is not a supported IANA encoding name or alias in this Terraform version."
+        );
+        assert_eq!(
+            e("gQ==", "windows-1250"),
+            "Invalid value for \"source\" parameter: the given string contains symbols that are not defined for windows-1250."
+        );
+        assert!(e("gA==", "us-ascii").ends_with("not defined for US-ASCII."));
+    }
+
+    #[test]
+    fn every_charset_table_has_the_right_length() {
+        for (name, _, charset) in super::CHARSETS {
+            match charset {
+                super::Charset::HighHalf(t) => assert_eq!(t.chars().count(), 128, "{name}"),
+                super::Charset::Full(t) => assert_eq!(t.chars().count(), 256, "{name}"),
+                _ => {}
+            }
+        }
     }
 }
