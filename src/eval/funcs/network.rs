@@ -189,7 +189,11 @@ fn parse_ipv6(s: &[u8]) -> Option<u128> {
         // "::" must stand for at least one group.
         return None;
     }
-    Some(groups.iter().fold(0u128, |acc, g| acc << 16 | u128::from(*g)))
+    Some(
+        groups
+            .iter()
+            .fold(0u128, |acc, g| acc << 16 | u128::from(*g)),
+    )
 }
 
 /// Go's `ParseIP`: the first `.` or `:` decides between IPv4 and IPv6.
@@ -378,9 +382,7 @@ fn cidrsubnet(_: &FuncContext, args: &[Value]) -> FuncResult {
     // Terraform lets a negative netnum or newbits through: the former yields an unrelated
     // address, so it is refused; the latter shortens the prefix without clearing bits
     // ("11.0.0.0/8" by -1 is "11.0.0.0/7"), which is kept.
-    if netnum.sign() == Sign::Minus
-        || (newbits >= 0 && netnum.bits() > newbits.unsigned_abs())
-    {
+    if netnum.sign() == Sign::Minus || (newbits >= 0 && netnum.bits() > newbits.unsigned_abs()) {
         return Err(refuse());
     }
     let shift = i128::from(bits) - new_prefix;
@@ -431,7 +433,10 @@ fn cidrsubnets(_: &FuncContext, args: &[Value]) -> FuncResult {
         let index = i + 1;
         let extend = newbits(index, arg)?;
         if extend < 1 {
-            return Err(FuncError::arg(index, "must extend prefix by at least one bit"));
+            return Err(FuncError::arg(
+                index,
+                "must extend prefix by at least one bit",
+            ));
         }
         if extend > 32 {
             return Err(FuncError::arg(
@@ -482,11 +487,16 @@ fn cidrcontains(_: &FuncContext, args: &[Value]) -> FuncResult {
     let (start, end) = match parse_ip(addr) {
         Some(ip) => (ip, None),
         None => {
-            let inner = parse_cidr(addr).map_err(|_| {
-                FuncError::call(format!("invalid IP address or prefix: {addr}"))
-            })?;
+            let inner = parse_cidr(addr)
+                .map_err(|_| FuncError::call(format!("invalid IP address or prefix: {addr}")))?;
             let last = inner.ip.value | host_mask(inner.prefix, inner.ip.bits);
-            (inner.ip, Some(Ip { value: last, ..inner.ip }))
+            (
+                inner.ip,
+                Some(Ip {
+                    value: last,
+                    ..inner.ip
+                }),
+            )
         }
     };
     if start.to4().is_none() != containing.ip.to4().is_none() {
@@ -544,7 +554,11 @@ mod tests {
             ("00001::/24", "1", "1::1"),
             ("0.0.0.0/0", "-1", "255.255.255.255"),
             ("::/0", "-1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
-            ("fe80::/64", "18446744073709551615", "fe80::ffff:ffff:ffff:ffff"),
+            (
+                "fe80::/64",
+                "18446744073709551615",
+                "fe80::ffff:ffff:ffff:ffff",
+            ),
             ("fe80::/64", "-18446744073709551616", "fe80::"),
             ("fe80::/16", "1267650600228229401496703205376", "fe80:10::"),
             ("::1.2.3.4/120", "7", "::102:307"),
@@ -552,7 +566,11 @@ mod tests {
             ("::ffff:192.168.0.0/112", "-1", "0:ffff::ffff:c0a8:0"),
         ];
         for (prefix, host, want) in cases {
-            assert_eq!(ok("cidrhost", &[s(prefix), n(host)]), want, "cidrhost({prefix}, {host})");
+            assert_eq!(
+                ok("cidrhost", &[s(prefix), n(host)]),
+                want,
+                "cidrhost({prefix}, {host})"
+            );
         }
     }
 
@@ -615,7 +633,10 @@ mod tests {
             );
         }
         assert_eq!(
-            err("cidrhost", &[s("1.2.3.4/24"), Value::Number(Number::PosInf)]),
+            err(
+                "cidrhost",
+                &[s("1.2.3.4/24"), Value::Number(Number::PosInf)]
+            ),
             call("value must be a whole number")
         );
     }
@@ -630,10 +651,17 @@ mod tests {
             ("10.1.2.3/8", "255.0.0.0"),
             ("1::/64", "ffff:ffff:ffff:ffff::"),
             ("::/0", "::"),
-            ("::ffff:192.168.0.0/112", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:0"),
+            (
+                "::ffff:192.168.0.0/112",
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:0",
+            ),
         ];
         for (prefix, want) in cases {
-            assert_eq!(ok("cidrnetmask", &[s(prefix)]), want, "cidrnetmask({prefix})");
+            assert_eq!(
+                ok("cidrnetmask", &[s(prefix)]),
+                want,
+                "cidrnetmask({prefix})"
+            );
         }
         for bad in ["110.256.0.0/8", "not-a-cidr"] {
             assert_eq!(
@@ -654,7 +682,12 @@ mod tests {
             ("10.0.0.0/8", "0", "0", "10.0.0.0/8"),
             ("10.1.2.3/8", "8", "1", "10.1.0.0/16"),
             ("::/0", "128", "1", "::1/128"),
-            ("::/0", "100", "1267650600228229401496703205375", "ffff:ffff:ffff:ffff:ffff:ffff:f000:0/100"),
+            (
+                "::/0",
+                "100",
+                "1267650600228229401496703205375",
+                "ffff:ffff:ffff:ffff:ffff:ffff:f000:0/100",
+            ),
             ("::ffff:0:0/96", "8", "3", "3.0.0.0/8"),
             ("::/64", "32", "65535", "0.0.0.0/0"),
             ("::ffff:192.168.0.0/112", "16", "5", "192.168.0.5/32"),
@@ -712,10 +745,21 @@ mod tests {
             err("cidrsubnet", &[s("10.0.0.0/8"), n("8"), n("0.5")]),
             call("value must be a whole number")
         );
-        assert!(call_builtin("cidrsubnet", &[s("10.0.0.0/8"), n("9223372036854775807"), n("1")]).is_err());
-        assert!(call_builtin("cidrsubnet", &[s("10.0.0.0/8"), n("-9223372036854775808"), n("1")]).is_err());
+        assert!(call_builtin(
+            "cidrsubnet",
+            &[s("10.0.0.0/8"), n("9223372036854775807"), n("1")]
+        )
+        .is_err());
+        assert!(call_builtin(
+            "cidrsubnet",
+            &[s("10.0.0.0/8"), n("-9223372036854775808"), n("1")]
+        )
+        .is_err());
         assert_eq!(
-            ok("cidrsubnet", &[s("10.0.0.0/8"), n("-9223372036854775808"), n("0")]),
+            ok(
+                "cidrsubnet",
+                &[s("10.0.0.0/8"), n("-9223372036854775808"), n("0")]
+            ),
             "<nil>"
         );
     }
@@ -728,8 +772,15 @@ mod tests {
                 "10.0.0.0/21",
                 &["3", "3", "3", "4", "4", "4", "7", "7", "7"],
                 &[
-                    "10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/25", "10.0.3.128/25",
-                    "10.0.4.0/25", "10.0.4.128/28", "10.0.4.144/28", "10.0.4.160/28",
+                    "10.0.0.0/24",
+                    "10.0.1.0/24",
+                    "10.0.2.0/24",
+                    "10.0.3.0/25",
+                    "10.0.3.128/25",
+                    "10.0.4.0/25",
+                    "10.0.4.128/28",
+                    "10.0.4.144/28",
+                    "10.0.4.160/28",
                 ],
             ),
             (
@@ -741,19 +792,29 @@ mod tests {
                 "2001:db8:1100::/56",
                 &["8", "8", "8", "8"],
                 &[
-                    "2001:db8:1100::/64", "2001:db8:1100:1::/64", "2001:db8:1100:2::/64",
+                    "2001:db8:1100::/64",
+                    "2001:db8:1100:1::/64",
+                    "2001:db8:1100:2::/64",
                     "2001:db8:1100:3::/64",
                 ],
             ),
             ("10.0.0.0/24", &["4", "2"], &["10.0.0.0/28", "10.0.0.64/26"]),
-            ("10.0.0.0/8", &["8", "16", "8"], &["10.0.0.0/16", "10.1.0.0/24", "10.2.0.0/16"]),
+            (
+                "10.0.0.0/8",
+                &["8", "16", "8"],
+                &["10.0.0.0/16", "10.1.0.0/24", "10.2.0.0/16"],
+            ),
             ("10.1.2.3/8", &["8"], &["10.0.0.0/16"]),
             ("10.0.0.0/8", &[], &[]),
         ];
         for (prefix, bits, want) in cases {
             let mut args = vec![s(prefix)];
             args.extend(bits.iter().map(|b| n(b)));
-            assert_eq!(ok("cidrsubnets", &args), list(want), "cidrsubnets({prefix}, {bits:?})");
+            assert_eq!(
+                ok("cidrsubnets", &args),
+                list(want),
+                "cidrsubnets({prefix}, {bits:?})"
+            );
         }
     }
 
@@ -778,7 +839,11 @@ mod tests {
         for (prefix, bits, want) in cases {
             let mut args = vec![s(prefix)];
             args.extend(bits.iter().map(|b| n(b)));
-            assert_eq!(err("cidrsubnets", &args), want, "cidrsubnets({prefix}, {bits:?})");
+            assert_eq!(
+                err("cidrsubnets", &args),
+                want,
+                "cidrsubnets({prefix}, {bits:?})"
+            );
         }
         assert_eq!(
             err("cidrsubnets", &[s("bad"), n("1")]),
@@ -803,7 +868,9 @@ mod tests {
         ];
         for (prefix, addr, want) in cases {
             assert_eq!(
-                call_builtin("cidrcontains", &[s(prefix), s(addr)]).unwrap().as_bool(),
+                call_builtin("cidrcontains", &[s(prefix), s(addr)])
+                    .unwrap()
+                    .as_bool(),
                 Some(want),
                 "cidrcontains({prefix}, {addr})"
             );
@@ -833,7 +900,11 @@ mod tests {
 
     #[test]
     fn unknown_and_sensitive_arguments_pass_through() {
-        let v = call_builtin("cidrsubnets", &[s("10.0.0.0/8"), Value::Unknown(Type::Number)]).unwrap();
+        let v = call_builtin(
+            "cidrsubnets",
+            &[s("10.0.0.0/8"), Value::Unknown(Type::Number)],
+        )
+        .unwrap();
         assert!(!v.is_known());
         assert_eq!(v.ty(), Type::list(Type::String));
         let v = call_builtin("cidrhost", &[s("10.0.0.0/8").mark_sensitive(), n("1")]).unwrap();
