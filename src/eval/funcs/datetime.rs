@@ -859,6 +859,16 @@ mod tests {
             ),
             (
                 "2017-11-22T00:00:00Z",
+                "1\"",
+                "time: unknown unit \"\"\" in duration \"1\"\"",
+            ),
+            (
+                "2017-11-22T00:00:00é",
+                "1s",
+                "not a valid RFC3339 timestamp: cannot use \"é\" as UTC offset",
+            ),
+            (
+                "2017-11-22T00:00:00Z",
                 "99999999999999999999ns",
                 "time: invalid duration \"99999999999999999999ns\"",
             ),
