@@ -327,11 +327,9 @@ fn go_parse_rfc3339(text: &[u8]) -> Result<Time, ParseFailure> {
 /// Seconds and an optional `.fraction`. Go lets a fraction stand in for missing seconds
 /// (`00:02:.5Z` parses), because parsing the fraction overwrites the earlier error.
 fn seconds(rest: &mut &[u8]) -> Result<(i64, i64), ParseFailure> {
-    let mut outcome = getnum(rest, true).ok_or(false);
-    if let Ok(s) = outcome {
-        if s >= 60 {
-            return Err(ParseFailure::new("05", rest));
-        }
+    let mut whole = getnum(rest, true);
+    if whole.is_some_and(|s| s >= 60) {
+        return Err(ParseFailure::new("05", rest));
     }
     let mut nanos = 0;
     if rest.len() >= 2 && rest[0] == b'.' && rest[1].is_ascii_digit() {
@@ -343,15 +341,14 @@ fn seconds(rest: &mut &[u8]) -> Result<(i64, i64), ParseFailure> {
             Some(v) if v >= NANOS_PER_SECOND as i64 => return Err(ParseFailure::new("05", rest)),
             Some(v) => {
                 nanos = v * 10i64.pow(9u32.saturating_sub(digits as u32));
-                outcome = outcome.or(Ok(0));
+                whole = whole.or(Some(0));
             }
-            None => outcome = Err(true),
+            None => whole = None,
         }
     }
-    match outcome {
-        Ok(s) => Ok((s, nanos)),
-        Err(_) => Err(ParseFailure::new("05", rest)),
-    }
+    whole
+        .map(|s| (s, nanos))
+        .ok_or_else(|| ParseFailure::new("05", rest))
 }
 
 /// `Z` or `±hh:mm`; Go 1.16 neither range-checks the hours nor minutes.

@@ -314,10 +314,6 @@ fn contains(n: &Network, ip: Ip) -> bool {
 
 // ---- the functions ----
 
-fn big_to_u128(n: &BigInt) -> Option<u128> {
-    n.to_u128()
-}
-
 fn cidrhost(_: &FuncContext, args: &[Value]) -> FuncResult {
     let hostnum = whole_big(number(&args[1])?).map_err(FuncError::call)?;
     let net = parse_prefix_arg(&args[0]).map_err(FuncError::call)?;
@@ -331,7 +327,7 @@ fn cidrhost(_: &FuncContext, args: &[Value]) -> FuncResult {
     };
     // Terraform checks only the low 64 bits of a positive host number and so wraps into the
     // network part (or panics) beyond them; any number outside the prefix is refused here.
-    let host = match big_to_u128(&num) {
+    let host = match num.to_u128() {
         Some(h) if num <= max => h,
         _ => {
             return Err(FuncError::call(format!(
@@ -392,7 +388,7 @@ fn cidrsubnet(_: &FuncContext, args: &[Value]) -> FuncResult {
         let placed = u64::try_from(shift)
             .ok()
             .filter(|s| netnum.bits() + s <= bits as u64)
-            .and_then(|s| big_to_u128(&(&netnum << s)))
+            .and_then(|s| (&netnum << s).to_u128())
             .ok_or_else(refuse)?;
         net.ip.value | placed
     };

@@ -78,11 +78,7 @@ pub(super) fn whole_i64(n: &Number) -> Result<i64, String> {
 /// gocty's conversion to a Go `*big.Int`: any whole number.
 pub(super) fn whole_big(n: &Number) -> Result<BigInt, String> {
     match n.to_big() {
-        Some(b) if b.is_integer() => {
-            let (digits, scale) = b.with_scale(0).into_bigint_and_exponent();
-            debug_assert_eq!(scale, 0);
-            Ok(digits)
-        }
+        Some(b) if b.is_integer() => Ok(b.with_scale(0).into_bigint_and_exponent().0),
         _ => Err("value must be a whole number".to_string()),
     }
 }
