@@ -27,6 +27,8 @@ pub struct Evaluator<'a> {
     depth: Cell<u32>,
     /// Set inside `templatefile` to refuse recursive calls.
     in_templatefile: bool,
+    /// Memoised for-expression work (loop-invariant results, equality-filter indexes).
+    pub(crate) for_cache: super::for_expr::ForCache,
 }
 
 impl<'a> Evaluator<'a> {
@@ -43,6 +45,7 @@ impl<'a> Evaluator<'a> {
             source,
             depth: Cell::new(0),
             in_templatefile: false,
+            for_cache: Default::default(),
         }
     }
 
@@ -54,6 +57,7 @@ impl<'a> Evaluator<'a> {
             source,
             depth: Cell::new(self.depth.get()),
             in_templatefile: true,
+            for_cache: Default::default(),
         }
     }
 

@@ -4,10 +4,16 @@
 mod expr;
 mod for_expr;
 pub mod funcs;
+mod locals_order;
+pub mod module;
 mod ops;
+pub mod refs;
 pub mod scope;
 mod special;
 mod template;
+#[cfg(test)]
+mod tests;
+pub mod type_constraint;
 
 pub use expr::{EvalResult, Evaluator};
 pub use scope::{NoNames, Resolver, Scope};
