@@ -65,6 +65,7 @@ fn every_function_expression_matches_terraform() {
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut skipped = 0;
+    let mut oracle_bugs: Vec<String> = Vec::new();
     for case in &cases {
         let expr = case["expr"].as_str().unwrap();
         let function = case["function"].as_str().unwrap();
@@ -78,17 +79,24 @@ fn every_function_expression_matches_terraform() {
             skipped += 1;
             continue;
         }
-        checked += 1;
         if let Some(err) = case.get("error").and_then(Json::as_str) {
+            let want = err.trim_start_matches("Error: ");
+            // Terraform 1.0.3's own bugs (a Go panic, -Inf that cannot be stored in state):
+            // the conformance README says not to take these as required behaviour.
+            let detail = case["error_detail"].as_str().unwrap_or("");
+            if want.starts_with("Failed to") || detail.contains("panic in function") {
+                let ours = match &got {
+                    Ok(v) => v.to_string(),
+                    Err(d) => format!("error: {}", d.summary),
+                };
+                oracle_bugs.push(format!("{expr} -> {ours}"));
+                continue;
+            }
+            checked += 1;
             match got {
                 Ok(v) => failures.push(format!("{expr}\n    expected {err}\n    got value {v}")),
                 Err(d) => {
-                    let want = err.trim_start_matches("Error: ");
-                    let oracle_bug = want.starts_with("Failed to")
-                        || case["error_detail"]
-                            .as_str()
-                            .is_some_and(|d| d.contains("panic"));
-                    if d.summary != want && !oracle_bug {
+                    if d.summary != want {
                         failures.push(format!(
                             "{expr}\n    expected error {want:?}\n    got error {:?}: {}",
                             d.summary, d.detail
@@ -98,6 +106,7 @@ fn every_function_expression_matches_terraform() {
             }
             continue;
         }
+        checked += 1;
         let v = match got {
             Ok(v) => v,
             Err(d) => {
@@ -115,10 +124,11 @@ fn every_function_expression_matches_terraform() {
             continue;
         }
         let want_sensitive = case["sensitive"] == Json::Bool(true);
-        if v.is_sensitive() != want_sensitive {
+        // `terraform output` calls a value sensitive when any part of it is.
+        if v.contains_sensitive() != want_sensitive {
             failures.push(format!(
                 "{expr}\n    expected sensitive={want_sensitive}, got {}",
-                v.is_sensitive()
+                v.contains_sensitive()
             ));
         }
         let json = value_to_json(&v);
@@ -136,11 +146,15 @@ fn every_function_expression_matches_terraform() {
     for f in &failures {
         eprintln!("MISMATCH {f}");
     }
+    for b in &oracle_bugs {
+        eprintln!("ORACLE BUG (not compared) {b}");
+    }
     eprintln!(
-        "conformance: {} checked, {} matched, {} unsupported by the oracle",
+        "conformance: {} checked, {} matched, {} unsupported by the oracle, {} oracle bugs",
         checked,
         checked - failures.len(),
-        skipped
+        skipped,
+        oracle_bugs.len()
     );
     assert!(
         failures.is_empty(),

@@ -60,11 +60,14 @@ struct Analysis {
     filter: FilterShape,
 }
 
+/// A for-expression (by node address) over one collection (by allocation address).
+type IndexId = (usize, usize);
+
 #[derive(Default)]
 pub struct ForCache {
     analysis: RefCell<HashMap<usize, Analysis>>,
     invariant: RefCell<HashMap<usize, Value>>,
-    indexes: RefCell<HashMap<(usize, usize), Option<Arc<FilterIndex>>>>,
+    indexes: RefCell<HashMap<IndexId, Option<Arc<FilterIndex>>>>,
 }
 
 fn analyse(f: &ForExpr, file: crate::diag::FileId) -> Analysis {
@@ -308,15 +311,20 @@ fn eval_for_uncached(
                 let value = ev.eval(&f.value_expr, inner)?;
                 if f.grouping {
                     groups.entry(key).or_default().push(value);
-                } else if obj_out.contains_key(&key) {
-                    return Err(Diagnostic::error("Duplicate object key")
-                        .detail(format!(
-                            "Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
-                            &*key
-                        ))
-                        .at(kspan));
                 } else {
-                    obj_out.insert(key, value);
+                    match obj_out.entry(key) {
+                        std::collections::btree_map::Entry::Occupied(e) => {
+                            return Err(Diagnostic::error("Duplicate object key")
+                                .detail(format!(
+                                    "Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
+                                    &**e.key()
+                                ))
+                                .at(kspan));
+                        }
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
+                    }
                 }
             }
         }

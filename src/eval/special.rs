@@ -160,8 +160,7 @@ fn render_text(
     let inner = ev.for_template_file(FileId(0), text);
     let resolver = TemplateVars(vars);
     let scope = Scope::new(&resolver);
-    let whole = Span::new(FileId(0), 0..text.len());
-    super::template::eval_template(&inner, &template, &scope, whole).map_err(|d| {
+    super::template::eval_template(&inner, &template, &scope).map_err(|d| {
         let at = d.span.map_or(String::from(label), |s| {
             let (line, col) = line_col(text, s.start as usize);
             format!("{label}:{line},{col}")

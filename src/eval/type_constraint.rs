@@ -166,11 +166,19 @@ mod tests {
 
     #[test]
     fn nested_constraints_parse() {
-        assert_eq!(ty("list(map(string))").unwrap().to_string(), "list(map(string))");
-        assert_eq!(ty("tuple([string, number])").unwrap().to_string(), "tuple([string, number])");
+        assert_eq!(
+            ty("list(map(string))").unwrap().to_string(),
+            "list(map(string))"
+        );
+        assert_eq!(
+            ty("tuple([string, number])").unwrap().to_string(),
+            "tuple([string, number])"
+        );
         assert_eq!(ty("\"list\"").unwrap(), Type::list(Type::Dynamic));
         assert_eq!(
-            ty("object({ a = string, b = optional(number, 2) })").unwrap().to_string(),
+            ty("object({ a = string, b = optional(number, 2) })")
+                .unwrap()
+                .to_string(),
             "object({a=string, b=optional(number)})"
         );
     }
@@ -181,18 +189,31 @@ mod tests {
             ty("strin").unwrap_err().detail,
             "The keyword \"strin\" is not a valid type specification."
         );
-        assert!(ty("list").unwrap_err().detail.contains("requires one argument"));
-        assert!(ty("optional(string)").unwrap_err().detail.contains("only as a modifier"));
+        assert!(ty("list")
+            .unwrap_err()
+            .detail
+            .contains("requires one argument"));
+        assert!(ty("optional(string)")
+            .unwrap_err()
+            .detail
+            .contains("only as a modifier"));
         assert!(ty("object({ a = optional(number, \"x\") })").is_err());
     }
 
     #[test]
     fn optional_defaults_fill_missing_and_null_attributes() {
-        let t = ty("object({ a = string, b = optional(number, 2), c = optional(string) })").unwrap();
+        let t =
+            ty("object({ a = string, b = optional(number, 2), c = optional(string) })").unwrap();
         let v = Value::object([("a".into(), Value::from("x"))].into_iter().collect());
         let out = convert(&v, &t).unwrap();
-        assert_eq!(out.to_string(), "{\n  \"a\" = \"x\"\n  \"b\" = 2\n  \"c\" = null\n}");
+        assert_eq!(
+            out.to_string(),
+            "{\n  \"a\" = \"x\"\n  \"b\" = 2\n  \"c\" = null\n}"
+        );
         let missing = Value::object([("b".into(), Value::int(1))].into_iter().collect());
-        assert_eq!(convert(&missing, &t).unwrap_err().to_string(), "attribute \"a\" is required");
+        assert_eq!(
+            convert(&missing, &t).unwrap_err().to_string(),
+            "attribute \"a\" is required"
+        );
     }
 }

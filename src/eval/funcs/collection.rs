@@ -300,11 +300,14 @@ fn length(args: &[Value]) -> FuncResult {
 /// Lists longer than this get a hash set for `contains` (see `contains_string`).
 const CONTAINS_INDEX_MIN_LEN: usize = 64;
 
+/// A list and the set of its string elements.
+type ContainsIndex = (Arc<[Value]>, std::collections::HashSet<Arc<str>>);
+
 thread_local! {
     /// The last large all-string list `contains` searched, with a set of its elements. The
     /// seed's node-status pattern calls `contains(<same inventory list>, hostname)` once per
     /// node; this keeps that linear. Holding the list keeps its address from being reused.
-    static CONTAINS_INDEX: std::cell::RefCell<Option<(Arc<[Value]>, std::collections::HashSet<Arc<str>>)>> =
+    static CONTAINS_INDEX: std::cell::RefCell<Option<ContainsIndex>> =
         const { std::cell::RefCell::new(None) };
 }
 
