@@ -2,6 +2,8 @@
 //!
 //! The language core (`value`, `eval`, `config`) knows nothing of HTTP or IPMI.
 
+pub mod config;
 pub mod diag;
 pub mod eval;
+pub mod render;
 pub mod value;

@@ -1,1 +1,7 @@
-fn main() {}
+//! The `bcmhcl` binary: all behaviour lives in the library and `cli`.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

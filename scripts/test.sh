@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then runs formatting, lint and every test.
+# Used by CI (.ci/run) and by developers on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+# Tests that need services install them here (ipmitool, ipmi_sim, PostgreSQL arrive with
+# the issues that bring those tests).
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq "${need_apt[@]}"
+  fi
+fi
+
+if [ ! -f ../shared/conformance/functions.json ]; then
+  echo "error: ../shared/conformance/functions.json is missing (CI checks it out beside the repository)" >&2
+  exit 1
+fi
+
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+# The fuzz properties run a bounded number of cases (PROPTEST_CASES) inside the test suite.
+PROPTEST_CASES=${PROPTEST_CASES:-2000} cargo test --quiet

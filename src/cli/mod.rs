@@ -1,0 +1,105 @@
+//! The command line: Terraform's flag spellings (`-var k=v`, `-chdir=DIR`), one file per
+//! subcommand, diagnostics on stderr, data on stdout, exit codes. Nothing imports this module.
+
+mod console;
+mod inputs;
+mod output;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bcmhcl",
+    version,
+    about = "Validate, plan and apply Terraform modules for NVIDIA Base Command Manager clusters",
+    long_about = None
+)]
+struct Cli {
+    /// Switch to this working directory before running the command (Terraform's -chdir).
+    #[arg(long, global = true, value_name = "DIR")]
+    chdir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a module: syntax, references, variables and their validations, locals,
+    /// preconditions (no credentials needed).
+    Validate(validate::ValidateArgs),
+    /// Evaluate expressions interactively in a module's scope, like `terraform console`.
+    Console(console::ConsoleArgs),
+}
+
+/// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite
+/// `-name...` to `--name...` for multi-letter names, leaving values and `--` alone.
+pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = false;
+    let mut expect_value = false;
+    for a in args {
+        if rest || expect_value {
+            expect_value = false;
+            out.push(a);
+            continue;
+        }
+        if a == "--" {
+            rest = true;
+            out.push(a);
+            continue;
+        }
+        let name = a.trim_start_matches('-');
+        let flag_name = name.split('=').next().unwrap_or("");
+        if a.starts_with('-')
+            && !a.starts_with("--")
+            && flag_name.len() > 1
+            && flag_name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+        {
+            let long = format!("-{a}");
+            // `-var` and `-var-file` take their value as the next argument.
+            expect_value = !a.contains('=') && matches!(flag_name, "var" | "var-file" | "chdir");
+            out.push(long);
+        } else {
+            expect_value = !a.contains('=')
+                && matches!(flag_name, "var" | "var-file" | "chdir")
+                && a.starts_with("--");
+            out.push(a);
+        }
+    }
+    out
+}
+
+pub fn main() -> ExitCode {
+    let args = normalize_args(std::env::args());
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!(
+                "Error: Invalid -chdir option: cannot change to {}: {e}",
+                dir.display()
+            );
+            return ExitCode::from(1);
+        }
+    }
+    let ordered = inputs::ordered_var_flags(&args);
+    match cli.command {
+        Command::Validate(a) => validate::run(a, &ordered),
+        Command::Console(a) => console::run(a, &ordered),
+    }
+}

@@ -1,0 +1,6 @@
+//! Rendering for people and machines: diagnostics (graphical, Terraform's plain text, and
+//! `validate -json`).
+
+mod diagnostics;
+
+pub use diagnostics::{render_graphical, render_plain, validate_json};
