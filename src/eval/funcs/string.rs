@@ -289,11 +289,15 @@ fn go_to_title(c: char) -> char {
 }
 
 fn lower(_: &FuncContext, args: &[Value]) -> FuncResult {
-    Ok(string_value(arg_str(args, 0).chars().map(go_to_lower).collect()))
+    Ok(string_value(
+        arg_str(args, 0).chars().map(go_to_lower).collect(),
+    ))
 }
 
 fn upper(_: &FuncContext, args: &[Value]) -> FuncResult {
-    Ok(string_value(arg_str(args, 0).chars().map(go_to_upper).collect()))
+    Ok(string_value(
+        arg_str(args, 0).chars().map(go_to_upper).collect(),
+    ))
 }
 
 /// Go's `strings.Title`: uppercases each rune that follows a separator, where separators are
@@ -310,7 +314,11 @@ fn title(_: &FuncContext, args: &[Value]) -> FuncResult {
     let out: String = arg_str(args, 0)
         .chars()
         .map(|c| {
-            let mapped = if is_separator(prev) { go_to_title(c) } else { c };
+            let mapped = if is_separator(prev) {
+                go_to_title(c)
+            } else {
+                c
+            };
             prev = c;
             mapped
         })
@@ -527,28 +535,161 @@ const GO_CATEGORIES: [&str; 36] = [
 
 /// Go 1.16's `unicode.Scripts` keys (Unicode 13.0); names are case-sensitive in Go.
 const GO_SCRIPTS: [&str; 156] = [
-    "Adlam", "Ahom", "Anatolian_Hieroglyphs", "Arabic", "Armenian", "Avestan", "Balinese",
-    "Bamum", "Bassa_Vah", "Batak", "Bengali", "Bhaiksuki", "Bopomofo", "Brahmi", "Braille",
-    "Buginese", "Buhid", "Canadian_Aboriginal", "Carian", "Caucasian_Albanian", "Chakma", "Cham",
-    "Cherokee", "Chorasmian", "Common", "Coptic", "Cuneiform", "Cypriot", "Cyrillic", "Deseret",
-    "Devanagari", "Dives_Akuru", "Dogra", "Duployan", "Egyptian_Hieroglyphs", "Elbasan",
-    "Elymaic", "Ethiopic", "Georgian", "Glagolitic", "Gothic", "Grantha", "Greek", "Gujarati",
-    "Gunjala_Gondi", "Gurmukhi", "Han", "Hangul", "Hanifi_Rohingya", "Hanunoo", "Hatran",
-    "Hebrew", "Hiragana", "Imperial_Aramaic", "Inherited", "Inscriptional_Pahlavi",
-    "Inscriptional_Parthian", "Javanese", "Kaithi", "Kannada", "Katakana", "Kayah_Li",
-    "Kharoshthi", "Khitan_Small_Script", "Khmer", "Khojki", "Khudawadi", "Lao", "Latin",
-    "Lepcha", "Limbu", "Linear_A", "Linear_B", "Lisu", "Lycian", "Lydian", "Mahajani", "Makasar",
-    "Malayalam", "Mandaic", "Manichaean", "Marchen", "Masaram_Gondi", "Medefaidrin",
-    "Meetei_Mayek", "Mende_Kikakui", "Meroitic_Cursive", "Meroitic_Hieroglyphs", "Miao", "Modi",
-    "Mongolian", "Mro", "Multani", "Myanmar", "Nabataean", "Nandinagari", "New_Tai_Lue", "Newa",
-    "Nko", "Nushu", "Nyiakeng_Puachue_Hmong", "Ogham", "Ol_Chiki", "Old_Hungarian", "Old_Italic",
-    "Old_North_Arabian", "Old_Permic", "Old_Persian", "Old_Sogdian", "Old_South_Arabian",
-    "Old_Turkic", "Oriya", "Osage", "Osmanya", "Pahawh_Hmong", "Palmyrene", "Pau_Cin_Hau",
-    "Phags_Pa", "Phoenician", "Psalter_Pahlavi", "Rejang", "Runic", "Samaritan", "Saurashtra",
-    "Sharada", "Shavian", "Siddham", "SignWriting", "Sinhala", "Sogdian", "Sora_Sompeng",
-    "Soyombo", "Sundanese", "Syloti_Nagri", "Syriac", "Tagalog", "Tagbanwa", "Tai_Le",
-    "Tai_Tham", "Tai_Viet", "Takri", "Tamil", "Tangut", "Telugu", "Thaana", "Thai", "Tibetan",
-    "Tifinagh", "Tirhuta", "Ugaritic", "Vai", "Wancho", "Warang_Citi", "Yezidi", "Yi",
+    "Adlam",
+    "Ahom",
+    "Anatolian_Hieroglyphs",
+    "Arabic",
+    "Armenian",
+    "Avestan",
+    "Balinese",
+    "Bamum",
+    "Bassa_Vah",
+    "Batak",
+    "Bengali",
+    "Bhaiksuki",
+    "Bopomofo",
+    "Brahmi",
+    "Braille",
+    "Buginese",
+    "Buhid",
+    "Canadian_Aboriginal",
+    "Carian",
+    "Caucasian_Albanian",
+    "Chakma",
+    "Cham",
+    "Cherokee",
+    "Chorasmian",
+    "Common",
+    "Coptic",
+    "Cuneiform",
+    "Cypriot",
+    "Cyrillic",
+    "Deseret",
+    "Devanagari",
+    "Dives_Akuru",
+    "Dogra",
+    "Duployan",
+    "Egyptian_Hieroglyphs",
+    "Elbasan",
+    "Elymaic",
+    "Ethiopic",
+    "Georgian",
+    "Glagolitic",
+    "Gothic",
+    "Grantha",
+    "Greek",
+    "Gujarati",
+    "Gunjala_Gondi",
+    "Gurmukhi",
+    "Han",
+    "Hangul",
+    "Hanifi_Rohingya",
+    "Hanunoo",
+    "Hatran",
+    "Hebrew",
+    "Hiragana",
+    "Imperial_Aramaic",
+    "Inherited",
+    "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian",
+    "Javanese",
+    "Kaithi",
+    "Kannada",
+    "Katakana",
+    "Kayah_Li",
+    "Kharoshthi",
+    "Khitan_Small_Script",
+    "Khmer",
+    "Khojki",
+    "Khudawadi",
+    "Lao",
+    "Latin",
+    "Lepcha",
+    "Limbu",
+    "Linear_A",
+    "Linear_B",
+    "Lisu",
+    "Lycian",
+    "Lydian",
+    "Mahajani",
+    "Makasar",
+    "Malayalam",
+    "Mandaic",
+    "Manichaean",
+    "Marchen",
+    "Masaram_Gondi",
+    "Medefaidrin",
+    "Meetei_Mayek",
+    "Mende_Kikakui",
+    "Meroitic_Cursive",
+    "Meroitic_Hieroglyphs",
+    "Miao",
+    "Modi",
+    "Mongolian",
+    "Mro",
+    "Multani",
+    "Myanmar",
+    "Nabataean",
+    "Nandinagari",
+    "New_Tai_Lue",
+    "Newa",
+    "Nko",
+    "Nushu",
+    "Nyiakeng_Puachue_Hmong",
+    "Ogham",
+    "Ol_Chiki",
+    "Old_Hungarian",
+    "Old_Italic",
+    "Old_North_Arabian",
+    "Old_Permic",
+    "Old_Persian",
+    "Old_Sogdian",
+    "Old_South_Arabian",
+    "Old_Turkic",
+    "Oriya",
+    "Osage",
+    "Osmanya",
+    "Pahawh_Hmong",
+    "Palmyrene",
+    "Pau_Cin_Hau",
+    "Phags_Pa",
+    "Phoenician",
+    "Psalter_Pahlavi",
+    "Rejang",
+    "Runic",
+    "Samaritan",
+    "Saurashtra",
+    "Sharada",
+    "Shavian",
+    "Siddham",
+    "SignWriting",
+    "Sinhala",
+    "Sogdian",
+    "Sora_Sompeng",
+    "Soyombo",
+    "Sundanese",
+    "Syloti_Nagri",
+    "Syriac",
+    "Tagalog",
+    "Tagbanwa",
+    "Tai_Le",
+    "Tai_Tham",
+    "Tai_Viet",
+    "Takri",
+    "Tamil",
+    "Tangut",
+    "Telugu",
+    "Thaana",
+    "Thai",
+    "Tibetan",
+    "Tifinagh",
+    "Tirhuta",
+    "Ugaritic",
+    "Vai",
+    "Wancho",
+    "Warang_Citi",
+    "Yezidi",
+    "Yi",
     "Zanabazar_Square",
 ];
 
@@ -892,10 +1033,7 @@ impl<'a> Translator<'a> {
             };
             let name = &s[4..end];
             if name.is_empty() || !name.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric()) {
-                return Err(RegexSyntaxError::new(
-                    ERR_INVALID_NAMED_CAPTURE,
-                    &s[..=end],
-                ));
+                return Err(RegexSyntaxError::new(ERR_INVALID_NAMED_CAPTURE, &s[..=end]));
             }
             self.names.push(Some(name.to_string()));
             self.open_group("(");
@@ -1054,8 +1192,16 @@ impl<'a> Translator<'a> {
                 }
             }
             // Surrogate ends (only from `\x{D800}`-style escapes) are clipped: they never match.
-            let lo = if (0xD800..=0xDFFF).contains(&lo) { 0xE000 } else { lo };
-            let hi = if (0xD800..=0xDFFF).contains(&hi) { 0xD7FF } else { hi };
+            let lo = if (0xD800..=0xDFFF).contains(&lo) {
+                0xE000
+            } else {
+                lo
+            };
+            let hi = if (0xD800..=0xDFFF).contains(&hi) {
+                0xD7FF
+            } else {
+                hi
+            };
             if lo > hi {
                 out.push_str(CLASS_NOTHING);
             } else {
@@ -1306,7 +1452,10 @@ fn replace(_: &FuncContext, args: &[Value]) -> FuncResult {
     } else {
         s.matches(substr).count()
     };
-    check_len(s.len().saturating_add(count.saturating_mul(replacement.len())))?;
+    check_len(
+        s.len()
+            .saturating_add(count.saturating_mul(replacement.len())),
+    )?;
     Ok(string_value(s.replace(substr, replacement)))
 }
 
@@ -1724,7 +1873,9 @@ impl Verb<'_> {
     /// cty's own padding (strings, `%v`): counts grapheme clusters, and pads with zeros on
     /// either side when the `0` flag is given.
     fn pad(&self, s: &str, out: &mut String) {
-        let count = self.width.map_or(0, |w| w.saturating_sub(s.graphemes(true).count()));
+        let count = self
+            .width
+            .map_or(0, |w| w.saturating_sub(s.graphemes(true).count()));
         let pad = if self.zero { "0" } else { " " }.repeat(count);
         if self.minus {
             out.push_str(s);
@@ -1940,7 +2091,8 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
             if matches!(verb.mode, 'e' | 'E' | 'f' | 'g' | 'G') {
                 verb.float(&n, out);
             } else {
-                let i = exact_integer(&n).ok_or_else(|| verb.unsupported("an integer is required"))?;
+                let i =
+                    exact_integer(&n).ok_or_else(|| verb.unsupported("an integer is required"))?;
                 verb.integer(&i, out);
             }
         }
