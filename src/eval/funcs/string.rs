@@ -22,7 +22,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 pub fn register(t: &mut FuncTable) {
     let string = |name| Param::new(name, Type::String);
-    let str_to_str: [(&'static str, fn(&FuncContext, &[Value]) -> FuncResult); 6] = [
+    let str_to_str: [(&'static str, super::FuncImpl); 6] = [
         ("lower", lower),
         ("upper", upper),
         ("title", title),
@@ -942,7 +942,7 @@ impl<'a> Translator<'a> {
                 }
                 '{' => match go_repeat(&pattern[t.pos..]) {
                     Some((min, max, len)) => {
-                        if min < 0 || min > 1000 || max > 1000 || (max >= 0 && min > max) {
+                        if !(0..=1000).contains(&min) || max > 1000 || (max >= 0 && min > max) {
                             let text = &pattern[t.pos..t.pos + len];
                             return Err(RegexSyntaxError::new(ERR_INVALID_REPEAT_SIZE, text));
                         }
