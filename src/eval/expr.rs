@@ -458,6 +458,7 @@ impl<'a> Evaluator<'a> {
                 return super::special::eval_templatestring(self, call, scope, span)
             }
             "type" => return super::special::eval_type(self, call, scope, span),
+            "convert" => return super::special::eval_convert(self, call, scope, span),
             _ => {}
         }
         let Some(f) = self.funcs.get(name) else {

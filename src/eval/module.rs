@@ -389,7 +389,7 @@ fn static_checks(module: &Module, diags: &mut Diagnostics) {
             let known = builtins().get(name).is_some()
                 || matches!(
                     name.as_str(),
-                    "try" | "can" | "templatefile" | "templatestring"
+                    "try" | "can" | "templatefile" | "templatestring" | "convert"
                 )
                 || name
                     .strip_prefix("core::")

@@ -4,7 +4,7 @@
 use super::funcs::{builtins, FuncContext};
 use super::{Evaluator, NoNames, Scope};
 use crate::config::Expr;
-use crate::diag::{Diagnostic, SourceMap, Span};
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::value::{convert, ObjectType, OrdValue, Type};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::Span as _;
@@ -12,18 +12,23 @@ use std::sync::Arc;
 
 /// Parses a type constraint expression.
 pub fn parse_type(e: &Expr, sources: &SourceMap) -> Result<Type, Diagnostic> {
-    let p = Parser { e, sources };
-    p.parse(&e.expr, false)
+    parse_type_in(&e.expr, e.file, &sources.file(e.file).text)
+}
+
+/// Parses a type constraint written in `source` (file `file`), e.g. `convert()`'s argument.
+pub fn parse_type_in(expr: &Expression, file: FileId, source: &str) -> Result<Type, Diagnostic> {
+    let p = Parser { file, source };
+    p.parse(expr, false)
 }
 
 struct Parser<'a> {
-    e: &'a Expr,
-    sources: &'a SourceMap,
+    file: FileId,
+    source: &'a str,
 }
 
 impl Parser<'_> {
     fn span(&self, node: &Expression) -> Span {
-        Span::new(self.e.file, node.span().unwrap_or(0..0))
+        Span::new(self.file, node.span().unwrap_or(0..0))
     }
 
     fn invalid(&self, node: &Expression, detail: impl Into<String>) -> Diagnostic {
@@ -128,9 +133,8 @@ impl Parser<'_> {
                     let ty = self.parse(args[0], false)?;
                     let default = match args.get(1) {
                         Some(d) => {
-                            let text = &self.sources.file(self.e.file).text;
                             let fctx = FuncContext::default();
-                            let ev = Evaluator::new(builtins(), &fctx, self.e.file, text);
+                            let ev = Evaluator::new(builtins(), &fctx, self.file, self.source);
                             let raw = ev.eval(d, &Scope::new(&NoNames))?;
                             let conv = convert(&raw, &ty).map_err(|e| {
                                 Diagnostic::error("Invalid default value for optional attribute")
