@@ -39,8 +39,17 @@ fn check(module: &str, forbidden: &[&str]) {
 #[test]
 fn the_language_core_imports_nothing_from_outer_layers() {
     let outer = [
-        "crate::cli", "crate::render", "crate::provider", "crate::exec", "crate::sim",
-        "crate::state", "crate::plan", "tokio", "reqwest", "std::process", "std::net",
+        "crate::cli",
+        "crate::render",
+        "crate::provider",
+        "crate::exec",
+        "crate::sim",
+        "crate::state",
+        "crate::plan",
+        "tokio",
+        "reqwest",
+        "std::process",
+        "std::net",
     ];
     check("value", &outer);
     check("diag", &outer);

@@ -147,7 +147,7 @@ fn json_write(value: &Value, out: &mut String) -> Result<(), String> {
 
 /// A string as Go's encoding/json writes it: HTML-safe (`<`, `>`, `&` escaped) and with the
 /// JavaScript line separators U+2028/U+2029 escaped.
-fn json_quote(s: &str, out: &mut String) {
+pub(super) fn json_quote(s: &str, out: &mut String) {
     use std::fmt::Write;
     out.push('"');
     for c in s.chars() {

@@ -1976,28 +1976,6 @@ impl Verb<'_> {
     }
 }
 
-/// Go's `encoding/json` string encoding, which escapes `<`, `>` and `&` for HTML.
-fn go_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// cty's JSON encoding of a value, which `%v` uses for anything but strings and numbers.
 fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
     match v {
@@ -2008,7 +1986,7 @@ fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
             return Err("cannot serialize infinity as JSON".to_string())
         }
         Value::Number(n) => out.push_str(&go_float_text(n, 'f', -1)),
-        Value::String(s) => go_json_string(out, s),
+        Value::String(s) => super::encoding::json_quote(s, out),
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -2025,7 +2003,7 @@ fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                go_json_string(out, key);
+                super::encoding::json_quote(key, out);
                 out.push(':');
                 go_json(out, item)?;
             }
@@ -2113,7 +2091,7 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
                 verb.pad(text, out);
             } else {
                 let mut quoted = String::new();
-                go_json_string(&mut quoted, text);
+                super::encoding::json_quote(text, &mut quoted);
                 verb.pad(&quoted, out);
             }
         }
