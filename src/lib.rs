@@ -2,8 +2,13 @@
 //!
 //! The language core (`value`, `eval`, `config`) knows nothing of HTTP or IPMI.
 
+pub mod addr;
 pub mod config;
 pub mod diag;
 pub mod eval;
+pub mod plan;
+pub mod provider;
 pub mod render;
+pub mod schema;
+pub mod state;
 pub mod value;

@@ -2,5 +2,6 @@
 //! `validate -json`).
 
 mod diagnostics;
+pub mod plan;
 
 pub use diagnostics::{render_graphical, render_plain, validate_json};

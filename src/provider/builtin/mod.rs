@@ -1,0 +1,1 @@
+//! Built-in providers: `terraform` (terraform_data), `null` (null_resource), `external`.

@@ -1,0 +1,63 @@
+//! Providers behind one trait: schema, validation, planning a change, applying it, reading
+//! data sources. Built-ins need no plugin: `terraform` (terraform_data), `null`
+//! (null_resource), `external` (the external data source).
+
+use crate::diag::Diagnostic;
+use crate::plan::AttrPath;
+use crate::schema::ProviderSchema;
+use crate::value::Value;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Asks a provider what applying `config` over `prior` would produce.
+pub struct PlanRequest<'a> {
+    pub type_name: &'a str,
+    /// The current object, or `None` when the instance does not exist yet.
+    pub prior: Option<&'a Value>,
+    /// The configuration as an object of the schema's attributes (null where not set,
+    /// unknown where not yet known).
+    pub config: &'a Value,
+}
+
+pub struct PlanResponse {
+    /// The object after apply, with unknown values for what only apply can tell.
+    pub planned: Value,
+    /// Attributes whose change cannot be made in place.
+    pub requires_replace: Vec<AttrPath>,
+}
+
+/// Makes a planned change real.
+pub struct ApplyRequest<'a> {
+    pub type_name: &'a str,
+    pub prior: Option<&'a Value>,
+    /// `None` deletes the object.
+    pub planned: Option<&'a Value>,
+    pub config: &'a Value,
+}
+
+pub trait Provider: Send + Sync {
+    /// The provider's full address, e.g. `registry.terraform.io/hashicorp/null`.
+    fn source(&self) -> &str;
+
+    fn schema(&self) -> &ProviderSchema;
+
+    /// Checks a configuration beyond what the schema says (value ranges, combinations).
+    fn validate(&self, _type_name: &str, _config: &Value) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    fn plan(&self, req: PlanRequest<'_>) -> Result<PlanResponse, Diagnostic>;
+
+    /// Returns the new object (null after a delete).
+    fn apply<'a>(&'a self, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<Value, Diagnostic>>;
+
+    /// Reads a data source.
+    fn read_data<'a>(
+        &'a self,
+        type_name: &'a str,
+        config: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, Diagnostic>>;
+}
+pub mod builtin;

@@ -1,0 +1,1 @@
+//! Reading `schema/*.json` and decoding configuration bodies against a schema.

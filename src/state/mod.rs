@@ -1,0 +1,1 @@
+//! Terraform state (format version 4) and where it is stored.
