@@ -114,9 +114,10 @@ pub fn register(t: &mut FuncTable) {
         Type::String,
         substr,
     ));
+    // Current Terraform knows that any string, even an unknown one, starts with "".
     t.add(Function::new(
         "startswith",
-        vec![string("str"), string("prefix")],
+        vec![string("str").allow_unknown(), string("prefix")],
         Type::Bool,
         startswith,
     ));
@@ -145,13 +146,18 @@ const MAX_RESULT_BYTES: usize = 128 << 20;
 /// Lists longer than this are refused (`split("", huge)`, `regexall` with an empty match).
 const MAX_RESULT_ELEMENTS: usize = 1 << 22;
 
-fn check_len(len: usize) -> Result<(), FuncError> {
+/// Refuses a result of `len` bytes when too long, with the message for any error kind.
+fn length_limit(len: usize) -> Result<(), String> {
     if len > MAX_RESULT_BYTES {
-        return Err(FuncError::call(format!(
+        return Err(format!(
             "the result would be longer than {MAX_RESULT_BYTES} bytes"
-        )));
+        ));
     }
     Ok(())
+}
+
+fn check_len(len: usize) -> Result<(), FuncError> {
+    length_limit(len).map_err(FuncError::call)
 }
 
 fn check_elements(count: usize) -> Result<(), FuncError> {
@@ -361,7 +367,15 @@ fn trimsuffix(_: &FuncContext, args: &[Value]) -> FuncResult {
 }
 
 fn startswith(_: &FuncContext, args: &[Value]) -> FuncResult {
-    bool_value(arg_str(args, 0).starts_with(arg_str(args, 1)))
+    let prefix = arg_str(args, 1);
+    if !args.first().is_some_and(Value::is_known) {
+        return Ok(if prefix.is_empty() {
+            Value::Bool(true)
+        } else {
+            Value::Unknown(Type::Bool)
+        });
+    }
+    bool_value(arg_str(args, 0).starts_with(prefix))
 }
 
 fn endswith(_: &FuncContext, args: &[Value]) -> FuncResult {
@@ -527,173 +541,43 @@ const CLASS_NOTHING: &str = r"[^\x{0}-\x{10FFFF}]";
 const CLASS_ANYTHING: &str = r"[\x{0}-\x{10FFFF}]";
 
 /// Go 1.16's `unicode.Categories` keys.
+#[rustfmt::skip]
 const GO_CATEGORIES: [&str; 36] = [
     "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N",
-    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So",
-    "Z", "Zl", "Zp", "Zs",
+    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm",
+    "So", "Z", "Zl", "Zp", "Zs",
 ];
 
 /// Go 1.16's `unicode.Scripts` keys (Unicode 13.0); names are case-sensitive in Go.
+#[rustfmt::skip]
 const GO_SCRIPTS: [&str; 156] = [
-    "Adlam",
-    "Ahom",
-    "Anatolian_Hieroglyphs",
-    "Arabic",
-    "Armenian",
-    "Avestan",
-    "Balinese",
-    "Bamum",
-    "Bassa_Vah",
-    "Batak",
-    "Bengali",
-    "Bhaiksuki",
-    "Bopomofo",
-    "Brahmi",
-    "Braille",
-    "Buginese",
-    "Buhid",
-    "Canadian_Aboriginal",
-    "Carian",
-    "Caucasian_Albanian",
-    "Chakma",
-    "Cham",
-    "Cherokee",
-    "Chorasmian",
-    "Common",
-    "Coptic",
-    "Cuneiform",
-    "Cypriot",
-    "Cyrillic",
-    "Deseret",
-    "Devanagari",
-    "Dives_Akuru",
-    "Dogra",
-    "Duployan",
-    "Egyptian_Hieroglyphs",
-    "Elbasan",
-    "Elymaic",
-    "Ethiopic",
-    "Georgian",
-    "Glagolitic",
-    "Gothic",
-    "Grantha",
-    "Greek",
-    "Gujarati",
-    "Gunjala_Gondi",
-    "Gurmukhi",
-    "Han",
-    "Hangul",
-    "Hanifi_Rohingya",
-    "Hanunoo",
-    "Hatran",
-    "Hebrew",
-    "Hiragana",
-    "Imperial_Aramaic",
-    "Inherited",
-    "Inscriptional_Pahlavi",
-    "Inscriptional_Parthian",
-    "Javanese",
-    "Kaithi",
-    "Kannada",
-    "Katakana",
-    "Kayah_Li",
-    "Kharoshthi",
-    "Khitan_Small_Script",
-    "Khmer",
-    "Khojki",
-    "Khudawadi",
-    "Lao",
-    "Latin",
-    "Lepcha",
-    "Limbu",
-    "Linear_A",
-    "Linear_B",
-    "Lisu",
-    "Lycian",
-    "Lydian",
-    "Mahajani",
-    "Makasar",
-    "Malayalam",
-    "Mandaic",
-    "Manichaean",
-    "Marchen",
-    "Masaram_Gondi",
-    "Medefaidrin",
-    "Meetei_Mayek",
-    "Mende_Kikakui",
-    "Meroitic_Cursive",
-    "Meroitic_Hieroglyphs",
-    "Miao",
-    "Modi",
-    "Mongolian",
-    "Mro",
-    "Multani",
-    "Myanmar",
-    "Nabataean",
-    "Nandinagari",
-    "New_Tai_Lue",
-    "Newa",
-    "Nko",
-    "Nushu",
-    "Nyiakeng_Puachue_Hmong",
-    "Ogham",
-    "Ol_Chiki",
-    "Old_Hungarian",
-    "Old_Italic",
-    "Old_North_Arabian",
-    "Old_Permic",
-    "Old_Persian",
-    "Old_Sogdian",
-    "Old_South_Arabian",
-    "Old_Turkic",
-    "Oriya",
-    "Osage",
-    "Osmanya",
-    "Pahawh_Hmong",
-    "Palmyrene",
-    "Pau_Cin_Hau",
-    "Phags_Pa",
-    "Phoenician",
-    "Psalter_Pahlavi",
-    "Rejang",
-    "Runic",
-    "Samaritan",
-    "Saurashtra",
-    "Sharada",
-    "Shavian",
-    "Siddham",
-    "SignWriting",
-    "Sinhala",
-    "Sogdian",
-    "Sora_Sompeng",
-    "Soyombo",
-    "Sundanese",
-    "Syloti_Nagri",
-    "Syriac",
-    "Tagalog",
-    "Tagbanwa",
-    "Tai_Le",
-    "Tai_Tham",
-    "Tai_Viet",
-    "Takri",
-    "Tamil",
-    "Tangut",
-    "Telugu",
-    "Thaana",
-    "Thai",
-    "Tibetan",
-    "Tifinagh",
-    "Tirhuta",
-    "Ugaritic",
-    "Vai",
-    "Wancho",
-    "Warang_Citi",
-    "Yezidi",
-    "Yi",
-    "Zanabazar_Square",
+    "Adlam", "Ahom", "Anatolian_Hieroglyphs", "Arabic", "Armenian", "Avestan", "Balinese",
+    "Bamum", "Bassa_Vah", "Batak", "Bengali", "Bhaiksuki", "Bopomofo", "Brahmi", "Braille",
+    "Buginese", "Buhid", "Canadian_Aboriginal", "Carian", "Caucasian_Albanian", "Chakma",
+    "Cham", "Cherokee", "Chorasmian", "Common", "Coptic", "Cuneiform", "Cypriot", "Cyrillic",
+    "Deseret", "Devanagari", "Dives_Akuru", "Dogra", "Duployan", "Egyptian_Hieroglyphs",
+    "Elbasan", "Elymaic", "Ethiopic", "Georgian", "Glagolitic", "Gothic", "Grantha", "Greek",
+    "Gujarati", "Gunjala_Gondi", "Gurmukhi", "Han", "Hangul", "Hanifi_Rohingya", "Hanunoo",
+    "Hatran", "Hebrew", "Hiragana", "Imperial_Aramaic", "Inherited", "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian", "Javanese", "Kaithi", "Kannada", "Katakana", "Kayah_Li",
+    "Kharoshthi", "Khitan_Small_Script", "Khmer", "Khojki", "Khudawadi", "Lao", "Latin",
+    "Lepcha", "Limbu", "Linear_A", "Linear_B", "Lisu", "Lycian", "Lydian", "Mahajani",
+    "Makasar", "Malayalam", "Mandaic", "Manichaean", "Marchen", "Masaram_Gondi", "Medefaidrin",
+    "Meetei_Mayek", "Mende_Kikakui", "Meroitic_Cursive", "Meroitic_Hieroglyphs", "Miao", "Modi",
+    "Mongolian", "Mro", "Multani", "Myanmar", "Nabataean", "Nandinagari", "New_Tai_Lue", "Newa",
+    "Nko", "Nushu", "Nyiakeng_Puachue_Hmong", "Ogham", "Ol_Chiki", "Old_Hungarian",
+    "Old_Italic", "Old_North_Arabian", "Old_Permic", "Old_Persian", "Old_Sogdian",
+    "Old_South_Arabian", "Old_Turkic", "Oriya", "Osage", "Osmanya", "Pahawh_Hmong", "Palmyrene",
+    "Pau_Cin_Hau", "Phags_Pa", "Phoenician", "Psalter_Pahlavi", "Rejang", "Runic", "Samaritan",
+    "Saurashtra", "Sharada", "Shavian", "Siddham", "SignWriting", "Sinhala", "Sogdian",
+    "Sora_Sompeng", "Soyombo", "Sundanese", "Syloti_Nagri", "Syriac", "Tagalog", "Tagbanwa",
+    "Tai_Le", "Tai_Tham", "Tai_Viet", "Takri", "Tamil", "Tangut", "Telugu", "Thaana", "Thai",
+    "Tibetan", "Tifinagh", "Tirhuta", "Ugaritic", "Vai", "Wancho", "Warang_Citi", "Yezidi",
+    "Yi", "Zanabazar_Square",
 ];
 
 /// POSIX class names Go accepts inside brackets (`[[:alpha:]]`); the regex crate has the same.
+#[rustfmt::skip]
 const POSIX_CLASSES: [&str; 14] = [
     "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
     "space", "upper", "word", "xdigit",
@@ -2050,16 +1934,7 @@ fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
         }
         Value::Sensitive(inner) => go_json(out, inner)?,
     }
-    check_json_len(out.len())
-}
-
-fn check_json_len(len: usize) -> Result<(), String> {
-    if len > MAX_RESULT_BYTES {
-        return Err(format!(
-            "the result would be longer than {MAX_RESULT_BYTES} bytes"
-        ));
-    }
-    Ok(())
+    length_limit(out.len())
 }
 
 /// A number as cty converts it to a string (`Text('f', -1)`).
@@ -2143,9 +2018,7 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
             )))
         }
     }
-    check_len(out.len()).map_err(|e| match e {
-        FuncError::Call(m) | FuncError::Arg { message: m, .. } => FormatError::Call(m),
-    })
+    length_limit(out.len()).map_err(FormatError::Call)
 }
 
 /// Digits from `at`, saturating; returns the value and the position after them.
@@ -2484,6 +2357,13 @@ mod tests {
         assert_eq!(b("endswith", "", " "), Some(false));
         assert_eq!(b("strcontains", "hello", "llo"), Some(true));
         assert_eq!(b("strcontains", "hello", "a"), Some(false));
+        let unknown = Value::Unknown(Type::String);
+        assert_eq!(
+            ok("startswith", &[unknown.clone(), s("")]).as_bool(),
+            Some(true)
+        );
+        assert!(!ok("startswith", &[unknown.clone(), s("a")]).is_known());
+        assert!(!ok("endswith", &[unknown, s("")]).is_known());
         assert_eq!(
             detail("startswith", &[Value::Null(Type::String), s("a")]),
             "Invalid value for \"str\" parameter: argument must not be null."
