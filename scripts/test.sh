@@ -23,4 +23,4 @@ fi
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 # The fuzz properties run a bounded number of cases (PROPTEST_CASES) inside the test suite.
-PROPTEST_CASES=${PROPTEST_CASES:-2000} cargo test --quiet
+PROPTEST_CASES=${PROPTEST_CASES:-10000} cargo test --quiet

@@ -161,8 +161,14 @@ impl fmt::Display for Severity {
 
 /// A user-facing problem, built fluently:
 /// `Diagnostic::error("Invalid for_each argument").at(span).detail("...")`.
+///
+/// Boxed so that `Result<Value, Diagnostic>` stays small on the evaluator's hot path; fields are
+/// reached through `Deref`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Diagnostic {
+pub struct Diagnostic(Box<DiagnosticData>);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagnosticData {
     pub severity: Severity,
     pub summary: String,
     pub detail: String,
@@ -176,9 +182,22 @@ pub struct Diagnostic {
     pub address: Option<String>,
 }
 
+impl std::ops::Deref for Diagnostic {
+    type Target = DiagnosticData;
+    fn deref(&self) -> &DiagnosticData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Diagnostic {
+    fn deref_mut(&mut self) -> &mut DiagnosticData {
+        &mut self.0
+    }
+}
+
 impl Diagnostic {
     pub fn error(summary: impl Into<String>) -> Diagnostic {
-        Diagnostic {
+        Diagnostic(Box::new(DiagnosticData {
             severity: Severity::Error,
             summary: summary.into(),
             detail: String::new(),
@@ -187,14 +206,13 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             address: None,
-        }
+        }))
     }
 
     pub fn warning(summary: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(summary)
-        }
+        let mut d = Diagnostic::error(summary);
+        d.severity = Severity::Warning;
+        d
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Diagnostic {

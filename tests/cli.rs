@@ -363,3 +363,23 @@ fn undeclared_command_line_variable_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Value for undeclared variable"));
 }
+
+#[test]
+fn file_paths_resolve_against_the_module_directory() {
+    let dir = module(&[
+        ("mod/main.tf", "locals {\n  a = file(\"${path.module}/data.txt\")\n  b = file(\"data.txt\")\n  c = fileexists(\"nope.txt\")\n  d = templatefile(\"t.tmpl\", { name = \"x\" })\n}\n"),
+        ("mod/data.txt", "payload"),
+        ("mod/t.tmpl", "hi ${name}"),
+    ]);
+    let out = bcmhcl(
+        dir.path(),
+        &["console", "mod"],
+        Some("local.a\nlocal.b\nlocal.c\nlocal.d\npath.module\n"),
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "\"payload\"\n\"payload\"\nfalse\n\"hi x\"\n\".\"\n",
+        "{}",
+        text(&out.stderr)
+    );
+}

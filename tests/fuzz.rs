@@ -10,12 +10,82 @@ use std::sync::Arc;
 
 /// Fragments that make up plausible (and implausible) HCL.
 const TOKENS: &[&str] = &[
-    "1", "0", "-1", "1.5", "1e400", "18446744073709551616", "\"s\"", "\"\"", "true", "false", "null",
-    "[", "]", "{", "}", "(", ")", ",", ":", "=", "=>", "...", ".", "[*]", ".*", "?", "+", "-", "*",
-    "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||", "!", "for", "in", "if", "x", "k", "v",
-    "a", "\"${", "}\"", "%{", "~", "<<EOT\n", "\nEOT", "\n", " ", "#", "//", "/*", "*/", "\\",
-    "\"${x}\"", "\"%{if true}y%{endif}\"", "try(", "can(", "length(", "range(", "upper(", "join(",
-    "tolist(", "tomap(", "sensitive(", "jsondecode(", "format(", "\"%d\"", "element(", "keys(",
+    "1",
+    "0",
+    "-1",
+    "1.5",
+    "1e400",
+    "18446744073709551616",
+    "\"s\"",
+    "\"\"",
+    "true",
+    "false",
+    "null",
+    "[",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    ":",
+    "=",
+    "=>",
+    "...",
+    ".",
+    "[*]",
+    ".*",
+    "?",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "==",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "&&",
+    "||",
+    "!",
+    "for",
+    "in",
+    "if",
+    "x",
+    "k",
+    "v",
+    "a",
+    "\"${",
+    "}\"",
+    "%{",
+    "~",
+    "<<EOT\n",
+    "\nEOT",
+    "\n",
+    " ",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "\\",
+    "\"${x}\"",
+    "\"%{if true}y%{endif}\"",
+    "try(",
+    "can(",
+    "length(",
+    "range(",
+    "upper(",
+    "join(",
+    "tolist(",
+    "tomap(",
+    "sensitive(",
+    "jsondecode(",
+    "format(",
+    "\"%d\"",
+    "element(",
+    "keys(",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
@@ -37,16 +107,30 @@ fn expression() -> impl Strategy<Value = String> {
     leaf.prop_recursive(5, 64, 4, move |inner| {
         let names = names.clone();
         prop_oneof![
-            (inner.clone(), prop::sample::select(vec!["+", "-", "*", "/", "%", "==", "<", "&&", "||"]), inner.clone())
+            (
+                inner.clone(),
+                prop::sample::select(vec!["+", "-", "*", "/", "%", "==", "<", "&&", "||"]),
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
-            prop::collection::vec(("[a-c]", inner.clone()), 0..3)
-                .prop_map(|v| format!("{{{}}}", v.into_iter().map(|(k, e)| format!("{k} = {e}")).collect::<Vec<_>>().join(", "))),
-            (prop::sample::select(names), prop::collection::vec(inner.clone(), 0..3))
+            prop::collection::vec(("[a-c]", inner.clone()), 0..3).prop_map(|v| format!(
+                "{{{}}}",
+                v.into_iter()
+                    .map(|(k, e)| format!("{k} = {e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            (
+                prop::sample::select(names),
+                prop::collection::vec(inner.clone(), 0..3)
+            )
                 .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
             (inner.clone(), inner.clone()).prop_map(|(c, e)| format!("[for x in {c} : {e}]")),
-            (inner.clone(), inner.clone()).prop_map(|(c, e)| format!("{{for k, v in {c} : tostring(k) => {e}...}}")),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(c, a, b)| format!("({c} ? {a} : {b})")),
+            (inner.clone(), inner.clone())
+                .prop_map(|(c, e)| format!("{{for k, v in {c} : tostring(k) => {e}...}}")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, a, b)| format!("({c} ? {a} : {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, i)| format!("{a}[{i}]")),
             inner.clone().prop_map(|a| format!("{a}[*]")),
             inner.clone().prop_map(|a| format!("\"pre${{{a}}}post\"")),
@@ -58,7 +142,10 @@ fn expression() -> impl Strategy<Value = String> {
 fn check(src: &str) {
     let fctx = FuncContext::default();
     if let Err(d) = eval_str(src, &NoNames, &fctx, FileId(0)) {
-        assert!(d.span.is_some(), "diagnostic without a span for {src:?}: {d}");
+        assert!(
+            d.span.is_some(),
+            "diagnostic without a span for {src:?}: {d}"
+        );
         assert!(!d.summary.is_empty());
     }
 }
@@ -85,7 +172,14 @@ proptest! {
 #[test]
 fn huge_ranges_and_repeats_are_refused() {
     let fctx = FuncContext::default();
-    for src in ["range(1e12)", "range(0, 1e15, 1)", "length(range(100000000))"] {
-        assert!(eval_str(src, &NoNames, &fctx, FileId(0)).is_err(), "{src} should be refused");
+    for src in [
+        "range(1e12)",
+        "range(0, 1e15, 1)",
+        "length(range(100000000))",
+    ] {
+        assert!(
+            eval_str(src, &NoNames, &fctx, FileId(0)).is_err(),
+            "{src} should be refused"
+        );
     }
 }

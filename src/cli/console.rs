@@ -35,7 +35,7 @@ pub fn run(args: ConsoleArgs, flags: &[VarFlag]) -> ExitCode {
     }
     let opts = EvalOptions {
         path_root: dir.clone(),
-        path_cwd: std::env::current_dir().unwrap_or_default(),
+        path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.clone()),
         impure_known: true,
         ..EvalOptions::default()
     };

@@ -32,7 +32,7 @@ pub fn run(args: ValidateArgs, flags: &[VarFlag]) -> ExitCode {
     if !diags.has_errors() {
         let opts = EvalOptions {
             path_root: dir.clone(),
-            path_cwd: std::env::current_dir().unwrap_or_default(),
+            path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.clone()),
             ..EvalOptions::default()
         };
         let (_, more) = evaluate_module(&module, &sources, &inputs, &opts);

@@ -2,6 +2,7 @@
 //! decoded into typed blocks with spans. Static checks only (block types, labels, arguments,
 //! duplicates); nothing is evaluated here.
 
+mod big_numbers;
 mod decode;
 mod json_syntax;
 pub mod tfvars;
@@ -13,6 +14,7 @@ use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use big_numbers::parse_expr as parse_expr_text;
 pub use decode::decode_file;
 
 /// An expression together with the file its spans point into.
@@ -324,7 +326,7 @@ pub fn display_name(path: &Path) -> String {
 
 /// Parses a whole file; a syntax error becomes a diagnostic pointing at its position.
 pub fn parse_body(text: &str, file: FileId) -> Result<Body, Diagnostic> {
-    hcl_edit::parser::parse_body(text).map_err(|e| {
+    big_numbers::parse_body(text).map_err(|e| {
         let loc = e.location();
         let offset = crate::eval::byte_offset(text, loc.line(), loc.column());
         let message = e.message();

@@ -101,11 +101,9 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::tuple(out))
             }
             Expression::Object(obj) => self.eval_object(obj, scope),
-            Expression::StringTemplate(t) => {
-                super::template::eval_template(self, t, scope, self.span_of(expr))
-            }
+            Expression::StringTemplate(t) => super::template::eval_template(self, t, scope),
             Expression::HeredocTemplate(h) => {
-                super::template::eval_template(self, &h.template, scope, self.span_of(expr))
+                super::template::eval_template(self, &h.template, scope)
             }
             Expression::Parenthesis(p) => self.eval(p.inner(), scope),
             Expression::Variable(v) => {
@@ -279,7 +277,7 @@ impl<'a> Evaluator<'a> {
                 let marked = lm || rm;
                 let out = match (lb, rb) {
                     (Some(_), Some(r)) => Value::Bool(r),
-                    (None, Some(r)) if r == !is_and => Value::Bool(r),
+                    (None, Some(r)) if r != is_and => Value::Bool(r),
                     _ => Value::Unknown(Type::Bool),
                 };
                 Ok(out.mark_if(marked))
@@ -460,6 +458,7 @@ impl<'a> Evaluator<'a> {
                 return super::special::eval_templatestring(self, call, scope, span)
             }
             "type" => return super::special::eval_type(self, call, scope, span),
+            "convert" => return super::special::eval_convert(self, call, scope, span),
             _ => {}
         }
         let Some(f) = self.funcs.get(name) else {

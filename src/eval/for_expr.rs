@@ -38,11 +38,11 @@ impl HashKey {
     }
 }
 
-/// Positions of the elements of one collection by their filter key.
+/// The elements (key, value) of one collection grouped by their filter key, in order.
 struct FilterIndex {
     /// Keeps the collection alive so that its address identifies it.
     _collection: Value,
-    positions: HashMap<HashKey, Vec<usize>>,
+    hits: HashMap<HashKey, Vec<(Value, Value)>>,
 }
 
 /// How a for-expression's `if` clause can use an index: which side of `==` reads the element.
@@ -60,11 +60,14 @@ struct Analysis {
     filter: FilterShape,
 }
 
+/// A for-expression (by node address) over one collection (by allocation address).
+type IndexId = (usize, usize);
+
 #[derive(Default)]
 pub struct ForCache {
     analysis: RefCell<HashMap<usize, Analysis>>,
     invariant: RefCell<HashMap<usize, Value>>,
-    indexes: RefCell<HashMap<(usize, usize), Option<Arc<FilterIndex>>>>,
+    indexes: RefCell<HashMap<IndexId, Option<Arc<FilterIndex>>>>,
 }
 
 fn analyse(f: &ForExpr, file: crate::diag::FileId) -> Analysis {
@@ -136,7 +139,6 @@ fn filter_index(
     f: &ForExpr,
     key_expr: &Expression,
     coll: &Value,
-    items: &[(Value, Value)],
     scope: &Scope,
 ) -> Option<Arc<FilterIndex>> {
     let coll_id = match coll {
@@ -150,9 +152,9 @@ fn filter_index(
     }
     let value_var = f.intro.value_var.value().as_str();
     let key_var = f.intro.key_var.as_ref().map(|k| k.value().as_str());
-    let mut positions: HashMap<HashKey, Vec<usize>> = HashMap::new();
+    let mut hits: HashMap<HashKey, Vec<(Value, Value)>> = HashMap::new();
     let mut ok = true;
-    for (i, (k, v)) in items.iter().enumerate() {
+    for (k, v) in collection_items(coll).unwrap_or_default() {
         let value_scope = scope.bind(value_var, v.clone());
         let key_scope;
         let inner: &Scope = match key_var {
@@ -162,8 +164,9 @@ fn filter_index(
             }
             None => &value_scope,
         };
-        match ev.eval(key_expr, inner).ok().as_ref().and_then(HashKey::of) {
-            Some(h) => positions.entry(h).or_default().push(i),
+        let h = ev.eval(key_expr, inner).ok().as_ref().and_then(HashKey::of);
+        match h {
+            Some(h) => hits.entry(h).or_default().push((k, v)),
             None => {
                 ok = false;
                 break;
@@ -173,7 +176,7 @@ fn filter_index(
     let index = ok.then(|| {
         Arc::new(FilterIndex {
             _collection: coll.clone(),
-            positions,
+            hits,
         })
     });
     ev.for_cache.indexes.borrow_mut().insert(key, index.clone());
@@ -199,7 +202,10 @@ fn eval_for_uncached(
     if !coll.is_known() {
         return Ok(Value::unknown().mark_if(coll_marked));
     }
-    let Some(items) = collection_items(coll) else {
+    if !matches!(
+        coll,
+        Value::List(..) | Value::Set(..) | Value::Tuple(_) | Value::Map(..) | Value::Object(_)
+    ) {
         return Err(Diagnostic::error("Iteration over non-iterable value")
             .detail(format!(
                 "A value of type {} cannot be used as the collection in a 'for' expression.",
@@ -211,7 +217,7 @@ fn eval_for_uncached(
     let key_var = f.intro.key_var.as_ref().map(|k| k.value().as_str());
 
     // An equality filter answered from the index: only the matching elements are visited.
-    let mut items = items;
+    let mut items = None;
     let mut filter_done = false;
     if let (Some(Expression::BinaryOp(op)), FilterShape::KeyLeft | FilterShape::KeyRight) =
         (f.cond.as_ref().map(|c| &c.expr), analysis.filter)
@@ -220,18 +226,21 @@ fn eval_for_uncached(
             FilterShape::KeyLeft => (&op.lhs_expr, &op.rhs_expr),
             _ => (&op.rhs_expr, &op.lhs_expr),
         };
-        if items.len() > 8 {
+        if coll.length().unwrap_or(0) > 8 {
             if let Ok(probe) = ev.eval(probe_side, scope) {
                 if let Some(probe) = HashKey::of(&probe) {
-                    if let Some(index) = filter_index(ev, f, key_side, coll, &items, scope) {
-                        let hits = index.positions.get(&probe).cloned().unwrap_or_default();
-                        items = hits.into_iter().map(|i| items[i].clone()).collect();
+                    if let Some(index) = filter_index(ev, f, key_side, coll, scope) {
+                        items = Some(index.hits.get(&probe).cloned().unwrap_or_default());
                         filter_done = true;
                     }
                 }
             }
         }
     }
+    let items = match items {
+        Some(i) => i,
+        None => collection_items(coll).unwrap_or_default(),
+    };
 
     let mut list_out = Vec::new();
     let mut obj_out: BTreeMap<Arc<str>, Value> = BTreeMap::new();
@@ -302,15 +311,20 @@ fn eval_for_uncached(
                 let value = ev.eval(&f.value_expr, inner)?;
                 if f.grouping {
                     groups.entry(key).or_default().push(value);
-                } else if obj_out.contains_key(&key) {
-                    return Err(Diagnostic::error("Duplicate object key")
-                        .detail(format!(
-                            "Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
-                            &*key
-                        ))
-                        .at(kspan));
                 } else {
-                    obj_out.insert(key, value);
+                    match obj_out.entry(key) {
+                        std::collections::btree_map::Entry::Occupied(e) => {
+                            return Err(Diagnostic::error("Duplicate object key")
+                                .detail(format!(
+                                    "Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
+                                    &**e.key()
+                                ))
+                                .at(kspan));
+                        }
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
+                    }
                 }
             }
         }

@@ -35,7 +35,7 @@ pub fn eval_str(
 
 /// Parses one expression; syntax errors become diagnostics with a span.
 pub fn parse_expr(text: &str, file: FileId) -> Result<hcl_edit::expr::Expression, Diagnostic> {
-    hcl_edit::parser::parse_expr(text).map_err(|e| {
+    crate::config::parse_expr_text(text).map_err(|e| {
         let offset = byte_offset(text, e.location().line(), e.location().column());
         Diagnostic::error("Invalid expression")
             .detail(e.message().to_string())

@@ -37,7 +37,11 @@ pub struct RawInput {
 /// Settings of one evaluation.
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
+    /// The root module's directory: relative file paths resolve against it.
     pub path_root: PathBuf,
+    /// `path.module` as Terraform shows it: `.` for the root module, `modules/x` for a child
+    /// module called with `source = "./modules/x"`.
+    pub path_module: String,
     pub path_cwd: PathBuf,
     pub workspace: String,
     /// Console mode: impure functions return real values.
@@ -48,6 +52,7 @@ impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
             path_root: PathBuf::from("."),
+            path_module: ".".into(),
             path_cwd: PathBuf::from("."),
             workspace: "default".into(),
             impure_known: false,
@@ -245,8 +250,11 @@ impl<'a> ModuleEvaluator<'a> {
         ModuleEvaluator {
             module,
             sources,
+            // Relative paths in `file()` and friends resolve against the root module's
+            // directory, as Terraform resolves them against its working directory (bcmhcl runs
+            // a module directory the way `terraform -chdir=DIR` does).
             fctx: FuncContext {
-                base_dir: module.dir.clone(),
+                base_dir: opts.path_root.clone(),
                 impure_known: opts.impure_known,
             },
         }
@@ -269,8 +277,8 @@ pub fn evaluate_module(
     let mut diags = Diagnostics::new();
     let ev = ModuleEvaluator::new(module, sources, opts);
     let mut values = ModuleValues {
-        path_module: module.dir.to_string_lossy().into_owned(),
-        path_root: opts.path_root.to_string_lossy().into_owned(),
+        path_module: opts.path_module.clone(),
+        path_root: ".".to_string(),
         path_cwd: opts.path_cwd.to_string_lossy().into_owned(),
         workspace: opts.workspace.clone(),
         ..ModuleValues::default()
@@ -381,7 +389,7 @@ fn static_checks(module: &Module, diags: &mut Diagnostics) {
             let known = builtins().get(name).is_some()
                 || matches!(
                     name.as_str(),
-                    "try" | "can" | "templatefile" | "templatestring"
+                    "try" | "can" | "templatefile" | "templatestring" | "convert"
                 )
                 || name
                     .strip_prefix("core::")

@@ -160,8 +160,7 @@ fn render_text(
     let inner = ev.for_template_file(FileId(0), text);
     let resolver = TemplateVars(vars);
     let scope = Scope::new(&resolver);
-    let whole = Span::new(FileId(0), 0..text.len());
-    super::template::eval_template(&inner, &template, &scope, whole).map_err(|d| {
+    super::template::eval_template(&inner, &template, &scope).map_err(|d| {
         let at = d.span.map_or(String::from(label), |s| {
             let (line, col) = line_col(text, s.start as usize);
             format!("{label}:{line},{col}")
@@ -242,4 +241,20 @@ pub fn eval_templatestring(
         return Ok(Value::Unknown(Type::String));
     };
     render_text(ev, "templatestring", "<template>", &text, vars, span).map(|v| v.mark_if(marked))
+}
+
+/// `convert(value, type)` (Terraform 1.15, OpenTofu 1.13): converts to a type constraint
+/// written as the second argument, as a variable's `type` would.
+pub fn eval_convert(ev: &Evaluator, call: &FuncCall, scope: &Scope, span: Span) -> EvalResult {
+    arity(call, "convert", &["value", "type"], span)?;
+    let (Some(value_arg), Some(type_arg)) = (call.args.get(0), call.args.get(1)) else {
+        return Ok(Value::unknown());
+    };
+    let ty = super::type_constraint::parse_type_in(type_arg, ev.file, ev.source)?;
+    let v = ev.eval(value_arg, scope)?;
+    crate::value::convert(&v, &ty).map_err(|e| {
+        Diagnostic::error("Invalid function argument")
+            .detail(format!("Invalid value for \"value\" parameter: {e}."))
+            .at(ev.span_of(value_arg))
+    })
 }

@@ -8,12 +8,12 @@ use hcl_edit::template::{Directive, Element, Strip, Template};
 
 /// Evaluates a template. A template that is a single interpolation (`"${x}"`) yields the value
 /// itself, unconverted, as in HCL.
-pub fn eval_template(ev: &Evaluator, t: &Template, scope: &Scope, span: Span) -> EvalResult {
+pub fn eval_template(ev: &Evaluator, t: &Template, scope: &Scope) -> EvalResult {
     if let Some(Element::Interpolation(i)) = t.as_single_element() {
         return ev.eval(&i.expr, scope);
     }
     let mut out = Render::default();
-    render(ev, t, scope, &mut out, span)?;
+    render(ev, t, scope, &mut out)?;
     if out.unknown {
         return Ok(Value::Unknown(Type::String).mark_if(out.sensitive));
     }
@@ -49,13 +49,7 @@ impl Render {
     }
 }
 
-fn render(
-    ev: &Evaluator,
-    t: &Template,
-    scope: &Scope,
-    out: &mut Render,
-    span: Span,
-) -> Result<(), Diagnostic> {
+fn render(ev: &Evaluator, t: &Template, scope: &Scope, out: &mut Render) -> Result<(), Diagnostic> {
     for el in t.iter() {
         match el {
             Element::Literal(s) => out.literal(s.value()),
@@ -93,7 +87,7 @@ fn render(
                         })?;
                     out.strip_after(dir.if_expr.strip);
                     if b {
-                        render(ev, &dir.if_expr.template, scope, out, span)?;
+                        render(ev, &dir.if_expr.template, scope, out)?;
                         if let Some(e) = &dir.else_expr {
                             out.strip_before(e.strip);
                         } else {
@@ -101,7 +95,7 @@ fn render(
                         }
                     } else if let Some(e) = &dir.else_expr {
                         out.strip_after(e.strip);
-                        render(ev, &e.template, scope, out, span)?;
+                        render(ev, &e.template, scope, out)?;
                         out.strip_before(dir.endif_expr.strip);
                     }
                     out.strip_after(dir.endif_expr.strip);
@@ -139,7 +133,7 @@ fn render(
                             }
                             None => &value_scope,
                         };
-                        render(ev, &fe.template, inner, out, span)?;
+                        render(ev, &fe.template, inner, out)?;
                         out.strip_before(dir.endfor_expr.strip);
                     }
                     out.strip_after(dir.endfor_expr.strip);

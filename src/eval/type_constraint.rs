@@ -4,7 +4,7 @@
 use super::funcs::{builtins, FuncContext};
 use super::{Evaluator, NoNames, Scope};
 use crate::config::Expr;
-use crate::diag::{Diagnostic, SourceMap, Span};
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::value::{convert, ObjectType, OrdValue, Type};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::Span as _;
@@ -12,18 +12,23 @@ use std::sync::Arc;
 
 /// Parses a type constraint expression.
 pub fn parse_type(e: &Expr, sources: &SourceMap) -> Result<Type, Diagnostic> {
-    let p = Parser { e, sources };
-    p.parse(&e.expr, false)
+    parse_type_in(&e.expr, e.file, &sources.file(e.file).text)
+}
+
+/// Parses a type constraint written in `source` (file `file`), e.g. `convert()`'s argument.
+pub fn parse_type_in(expr: &Expression, file: FileId, source: &str) -> Result<Type, Diagnostic> {
+    let p = Parser { file, source };
+    p.parse(expr, false)
 }
 
 struct Parser<'a> {
-    e: &'a Expr,
-    sources: &'a SourceMap,
+    file: FileId,
+    source: &'a str,
 }
 
 impl Parser<'_> {
     fn span(&self, node: &Expression) -> Span {
-        Span::new(self.e.file, node.span().unwrap_or(0..0))
+        Span::new(self.file, node.span().unwrap_or(0..0))
     }
 
     fn invalid(&self, node: &Expression, detail: impl Into<String>) -> Diagnostic {
@@ -128,9 +133,8 @@ impl Parser<'_> {
                     let ty = self.parse(args[0], false)?;
                     let default = match args.get(1) {
                         Some(d) => {
-                            let text = &self.sources.file(self.e.file).text;
                             let fctx = FuncContext::default();
-                            let ev = Evaluator::new(builtins(), &fctx, self.e.file, text);
+                            let ev = Evaluator::new(builtins(), &fctx, self.file, self.source);
                             let raw = ev.eval(d, &Scope::new(&NoNames))?;
                             let conv = convert(&raw, &ty).map_err(|e| {
                                 Diagnostic::error("Invalid default value for optional attribute")
@@ -166,11 +170,19 @@ mod tests {
 
     #[test]
     fn nested_constraints_parse() {
-        assert_eq!(ty("list(map(string))").unwrap().to_string(), "list(map(string))");
-        assert_eq!(ty("tuple([string, number])").unwrap().to_string(), "tuple([string, number])");
+        assert_eq!(
+            ty("list(map(string))").unwrap().to_string(),
+            "list(map(string))"
+        );
+        assert_eq!(
+            ty("tuple([string, number])").unwrap().to_string(),
+            "tuple([string, number])"
+        );
         assert_eq!(ty("\"list\"").unwrap(), Type::list(Type::Dynamic));
         assert_eq!(
-            ty("object({ a = string, b = optional(number, 2) })").unwrap().to_string(),
+            ty("object({ a = string, b = optional(number, 2) })")
+                .unwrap()
+                .to_string(),
             "object({a=string, b=optional(number)})"
         );
     }
@@ -181,18 +193,31 @@ mod tests {
             ty("strin").unwrap_err().detail,
             "The keyword \"strin\" is not a valid type specification."
         );
-        assert!(ty("list").unwrap_err().detail.contains("requires one argument"));
-        assert!(ty("optional(string)").unwrap_err().detail.contains("only as a modifier"));
+        assert!(ty("list")
+            .unwrap_err()
+            .detail
+            .contains("requires one argument"));
+        assert!(ty("optional(string)")
+            .unwrap_err()
+            .detail
+            .contains("only as a modifier"));
         assert!(ty("object({ a = optional(number, \"x\") })").is_err());
     }
 
     #[test]
     fn optional_defaults_fill_missing_and_null_attributes() {
-        let t = ty("object({ a = string, b = optional(number, 2), c = optional(string) })").unwrap();
+        let t =
+            ty("object({ a = string, b = optional(number, 2), c = optional(string) })").unwrap();
         let v = Value::object([("a".into(), Value::from("x"))].into_iter().collect());
         let out = convert(&v, &t).unwrap();
-        assert_eq!(out.to_string(), "{\n  \"a\" = \"x\"\n  \"b\" = 2\n  \"c\" = null\n}");
+        assert_eq!(
+            out.to_string(),
+            "{\n  \"a\" = \"x\"\n  \"b\" = 2\n  \"c\" = null\n}"
+        );
         let missing = Value::object([("b".into(), Value::int(1))].into_iter().collect());
-        assert_eq!(convert(&missing, &t).unwrap_err().to_string(), "attribute \"a\" is required");
+        assert_eq!(
+            convert(&missing, &t).unwrap_err().to_string(),
+            "attribute \"a\" is required"
+        );
     }
 }

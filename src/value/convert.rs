@@ -176,10 +176,13 @@ pub fn convert(value: &Value, target: &Type) -> Result<Value, ConvertError> {
 
 /// Converts every element to `elem`; when `elem` is `any`, first finds the one type they
 /// all convert to (cty's unification), as `tolist(["a", 1])` gives a list of string.
+/// Converted elements with their map keys (none for sequences).
+type KeyedElements<'a> = Vec<(Option<&'a Arc<str>>, Value)>;
+
 fn convert_elements<'a>(
     items: impl Iterator<Item = (Option<&'a Arc<str>>, &'a Value)>,
     elem: &Type,
-) -> Result<Vec<(Option<&'a Arc<str>>, Value)>, ConvertError> {
+) -> Result<KeyedElements<'a>, ConvertError> {
     let items: Vec<_> = items.collect();
     let target = if elem.has_dynamic() {
         let types: Vec<Type> = items.iter().map(|(_, v)| v.ty()).collect();

@@ -101,6 +101,13 @@ fn write_attrs(
     Ok(())
 }
 
+/// `s` quoted as Go's `%q` quotes it.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    quote_into(&mut out, s);
+    out
+}
+
 /// Quotes a string as Go's `%q` does (Terraform's console uses it).
 pub fn quote_into(out: &mut String, s: &str) {
     out.push('"');
@@ -117,6 +124,9 @@ pub fn quote_into(out: &mut String, s: &str) {
             '\u{0b}' => out.push_str("\\v"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }

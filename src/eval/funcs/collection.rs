@@ -45,7 +45,7 @@ pub fn register(t: &mut FuncTable) {
         "contains",
         vec![any("list"), any("value")],
         Type::Bool,
-        |_, a| unmarked(a, contains),
+        |_, a| contains_plain_strings(a).unwrap_or_else(|| unmarked(a, contains)),
     ));
     t.add(Function::new(
         "keys",
@@ -295,6 +295,67 @@ fn length(args: &[Value]) -> FuncResult {
         None => Value::Unknown(Type::Number),
     };
     Ok(result.mark_if(sensitive))
+}
+
+/// Lists longer than this get a hash set for `contains` (see `contains_string`).
+const CONTAINS_INDEX_MIN_LEN: usize = 64;
+
+/// A list and the set of its string elements.
+type ContainsIndex = (Arc<[Value]>, std::collections::HashSet<Arc<str>>);
+
+thread_local! {
+    /// The last large all-string list `contains` searched, with a set of its elements. The
+    /// seed's node-status pattern calls `contains(<same inventory list>, hostname)` once per
+    /// node; this keeps that linear. Holding the list keeps its address from being reused.
+    static CONTAINS_INDEX: std::cell::RefCell<Option<ContainsIndex>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `contains` for a plain string needle in a plain string list: same answer as cty's equality,
+/// without its per-element type work.
+fn contains_string(items: &Arc<[Value]>, needle: &str) -> Option<bool> {
+    if items.len() >= CONTAINS_INDEX_MIN_LEN {
+        let cached = CONTAINS_INDEX.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(list, _)| Arc::ptr_eq(list, items))
+                .map(|(_, set)| set.contains(needle))
+        });
+        if cached.is_some() {
+            return cached;
+        }
+        let mut set = std::collections::HashSet::with_capacity(items.len());
+        for item in items.iter() {
+            match item {
+                Value::String(s) => {
+                    set.insert(s.clone());
+                }
+                _ => return None,
+            }
+        }
+        let found = set.contains(needle);
+        CONTAINS_INDEX.with(|c| *c.borrow_mut() = Some((items.clone(), set)));
+        return Some(found);
+    }
+    let mut found = false;
+    for item in items.iter() {
+        match item {
+            Value::String(s) => found |= &**s == needle,
+            _ => return None,
+        }
+    }
+    Some(found)
+}
+
+/// The fast path of `contains`: a plain string in a list of plain strings (nothing marked, so
+/// the deep unmarking of `unmarked` can be skipped).
+fn contains_plain_strings(args: &[Value]) -> Option<FuncResult> {
+    if let (Value::List(Type::String, list) | Value::Tuple(list), Value::String(needle)) =
+        (&args[0], &args[1])
+    {
+        return contains_string(list, needle).map(|found| Ok(Value::Bool(found)));
+    }
+    None
 }
 
 fn contains(args: &[Value]) -> FuncResult {

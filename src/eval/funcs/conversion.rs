@@ -56,6 +56,120 @@ pub fn register(t: &mut FuncTable) {
         Type::Bool,
         |_, a| Ok(Value::Bool(a[0].is_sensitive())),
     ));
+    // bcmhcl has no ephemeral values, so nothing ever becomes null here.
+    t.add(Function::new(
+        "ephemeralasnull",
+        vec![any()],
+        Type::Dynamic,
+        |_, a| Ok(a[0].clone()),
+    ));
+    register_assumptions(t);
+}
+
+/// OpenTofu 1.13's `assume*` functions: they return their first argument and tell the planner
+/// what to assume while it is unknown; a known value that breaks the assumption is an error.
+fn register_assumptions(t: &mut FuncTable) {
+    let value = |ty: Type| Param::new("value", ty).allow_unknown().allow_marked();
+    let num = |name: &'static str| Param::new(name, Type::Number);
+    t.add(Function::new(
+        "assumenotnull",
+        vec![value(Type::Dynamic).allow_null()],
+        Type::Dynamic,
+        |_, a| {
+            if a[0].is_null() {
+                return Err(FuncError::arg(
+                    0,
+                    "value is null, but was assumed to be non-null",
+                ));
+            }
+            Ok(a[0].clone())
+        },
+    ));
+    t.add(Function::new(
+        "assumeequal",
+        vec![
+            value(Type::Dynamic).allow_null(),
+            Param::new("expected", Type::Dynamic).allow_null(),
+        ],
+        Type::Dynamic,
+        |_, a| match a[0].equals(&a[1]) {
+            Some(false) => Err(FuncError::arg(0, "value does not equal the assumed value")),
+            _ => Ok(a[0].clone()),
+        },
+    ));
+    t.add(Function::new(
+        "assumestringprefix",
+        vec![value(Type::String), Param::new("prefix", Type::String)],
+        Type::String,
+        |_, a| match (a[0].unmark().0.as_str(), a[1].as_str()) {
+            (Some(s), Some(p)) if !s.starts_with(p) => Err(FuncError::arg(
+                0,
+                format!("value does not start with the assumed prefix {p:?}"),
+            )),
+            _ => Ok(a[0].clone()),
+        },
+    ));
+    let families: [(Type, [&'static str; 3]); 3] = [
+        (
+            Type::list(Type::Dynamic),
+            [
+                "assumelistlength",
+                "assumelistlengthmax",
+                "assumelistlengthmin",
+            ],
+        ),
+        (
+            Type::set(Type::Dynamic),
+            [
+                "assumesetlength",
+                "assumesetlengthmax",
+                "assumesetlengthmin",
+            ],
+        ),
+        (
+            Type::map(Type::Dynamic),
+            [
+                "assumemaplength",
+                "assumemaplengthmax",
+                "assumemaplengthmin",
+            ],
+        ),
+    ];
+    for (ty, [exact, max, min]) in families {
+        t.add(Function::new(
+            exact,
+            vec![value(ty.clone()), num("min"), num("max")],
+            ty.clone(),
+            |_, a| check_length(&a[0], Some(&a[1]), Some(&a[2])),
+        ));
+        t.add(Function::new(
+            max,
+            vec![value(ty.clone()), num("max")],
+            ty.clone(),
+            |_, a| check_length(&a[0], None, Some(&a[1])),
+        ));
+        t.add(Function::new(
+            min,
+            vec![value(ty.clone()), num("min")],
+            ty,
+            |_, a| check_length(&a[0], Some(&a[1]), None),
+        ));
+    }
+}
+
+/// A known collection whose length is outside the assumed bounds is an error.
+fn check_length(v: &Value, min: Option<&Value>, max: Option<&Value>) -> FuncResult {
+    let bound = |b: Option<&Value>| b.and_then(|b| b.as_number()).and_then(|n| n.to_i64());
+    if let Some(len) = v.length() {
+        let len = len as i64;
+        if bound(min).is_some_and(|m| len < m) || bound(max).is_some_and(|m| len > m) {
+            return Err(FuncError::arg(
+                0,
+                format!("the length {len} is outside the assumed range"),
+            ));
+        }
+    }
+    Ok(v.clone())
 }
 
 fn nonsensitive(_: &FuncContext, args: &[Value]) -> FuncResult {

@@ -10,7 +10,7 @@
 //! normalised to NFC, as `cty.StringVal` does.
 
 use super::{FuncContext, FuncError, FuncImpl, FuncResult, FuncTable, Function, Param};
-use crate::value::{convert, Number, Type, Value};
+use crate::value::{convert, go_quote, Number, Type, Value};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{One, Zero};
 use regex::{Captures, Regex, RegexBuilder};
@@ -214,38 +214,16 @@ fn bool_value(b: bool) -> FuncResult {
     Ok(Value::Bool(b))
 }
 
-/// Go's `strconv.Quote` (with `'` for runes), used where Go error messages print `%q`.
-fn go_quote(s: &str, quote: char) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            c if c == quote || c == '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
-                if (c as u32) < 0x10000 {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                } else {
-                    let _ = write!(out, "\\U{:08x}", c as u32);
-                }
-            }
-            c => out.push(c),
+/// Go's `strconv.QuoteRune`, for the characters cty's format errors print with `%q`.
+fn go_quote_rune(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        '"' => "'\"'".to_string(),
+        c => {
+            let quoted = go_quote(c.encode_utf8(&mut [0; 4]));
+            format!("'{}'", &quoted[1..quoted.len() - 1])
         }
     }
-    out.push(quote);
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1766,7 +1744,7 @@ impl Verb<'_> {
     fn unsupported(&self, why: &str) -> FormatError {
         FormatError::Call(format!(
             "unsupported value for {} at {}: {why}",
-            go_quote(self.raw, '"'),
+            go_quote(self.raw),
             self.offset
         ))
     }
@@ -1877,28 +1855,6 @@ impl Verb<'_> {
     }
 }
 
-/// Go's `encoding/json` string encoding, which escapes `<`, `>` and `&` for HTML.
-fn go_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// cty's JSON encoding of a value, which `%v` uses for anything but strings and numbers.
 fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
     match v {
@@ -1909,7 +1865,7 @@ fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
             return Err("cannot serialize infinity as JSON".to_string())
         }
         Value::Number(n) => out.push_str(&go_float_text(n, 'f', -1)),
-        Value::String(s) => go_json_string(out, s),
+        Value::String(s) => super::encoding::json_quote(s, out),
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -1926,7 +1882,7 @@ fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                go_json_string(out, key);
+                super::encoding::json_quote(key, out);
                 out.push(':');
                 go_json(out, item)?;
             }
@@ -1950,7 +1906,7 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
     let Some(arg) = verb.arg.checked_sub(1).and_then(|i| args.get(i)) else {
         return Err(FormatError::Call(format!(
             "not enough arguments for {} at {}: need index {} but have {} total",
-            go_quote(verb.raw, '"'),
+            go_quote(verb.raw),
             verb.offset,
             verb.arg,
             args.len()
@@ -2005,15 +1961,15 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
                 verb.pad(text, out);
             } else {
                 let mut quoted = String::new();
-                go_json_string(&mut quoted, text);
+                super::encoding::json_quote(text, &mut quoted);
                 verb.pad(&quoted, out);
             }
         }
         mode => {
             return Err(FormatError::Call(format!(
                 "unsupported format verb {} in {} at offset {}",
-                go_quote(&mode.to_string(), '\''),
-                go_quote(verb.raw, '"'),
+                go_quote_rune(mode),
+                go_quote(verb.raw),
                 verb.offset
             )))
         }
@@ -2038,7 +1994,7 @@ fn format_go(format: &str, args: &[Value]) -> Result<String, FormatError> {
         FormatError::Call(match format.get(at..).and_then(|r| r.chars().next()) {
             Some(c) => format!(
                 "unrecognized format character {} at offset {at}",
-                go_quote(&c.to_string(), '\'')
+                go_quote_rune(c)
             ),
             None => format!("invalid format string starting at offset {at}"),
         })
