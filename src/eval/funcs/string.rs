@@ -9,8 +9,8 @@
 //! Go's one-rune-to-one-rune case mappings; lengths in grapheme clusters; and every result string
 //! normalised to NFC, as `cty.StringVal` does.
 
-use super::{FuncContext, FuncError, FuncResult, FuncTable, Function, Param};
-use crate::value::{convert, Number, Type, Value};
+use super::{FuncContext, FuncError, FuncImpl, FuncResult, FuncTable, Function, Param};
+use crate::value::{convert, go_quote, Number, Type, Value};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{One, Zero};
 use regex::{Captures, Regex, RegexBuilder};
@@ -22,7 +22,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 pub fn register(t: &mut FuncTable) {
     let string = |name| Param::new(name, Type::String);
-    let str_to_str: [(&'static str, super::FuncImpl); 6] = [
+    let str_to_str: [(&'static str, FuncImpl); 6] = [
         ("lower", lower),
         ("upper", upper),
         ("title", title),
@@ -114,9 +114,10 @@ pub fn register(t: &mut FuncTable) {
         Type::String,
         substr,
     ));
+    // Current Terraform knows that any string, even an unknown one, starts with "".
     t.add(Function::new(
         "startswith",
-        vec![string("str"), string("prefix")],
+        vec![string("str").allow_unknown(), string("prefix")],
         Type::Bool,
         startswith,
     ));
@@ -145,13 +146,18 @@ const MAX_RESULT_BYTES: usize = 128 << 20;
 /// Lists longer than this are refused (`split("", huge)`, `regexall` with an empty match).
 const MAX_RESULT_ELEMENTS: usize = 1 << 22;
 
-fn check_len(len: usize) -> Result<(), FuncError> {
+/// Refuses a result of `len` bytes when too long, with the message for any error kind.
+fn length_limit(len: usize) -> Result<(), String> {
     if len > MAX_RESULT_BYTES {
-        return Err(FuncError::call(format!(
+        return Err(format!(
             "the result would be longer than {MAX_RESULT_BYTES} bytes"
-        )));
+        ));
     }
     Ok(())
+}
+
+fn check_len(len: usize) -> Result<(), FuncError> {
+    length_limit(len).map_err(FuncError::call)
 }
 
 fn check_elements(count: usize) -> Result<(), FuncError> {
@@ -208,38 +214,16 @@ fn bool_value(b: bool) -> FuncResult {
     Ok(Value::Bool(b))
 }
 
-/// Go's `strconv.Quote` (with `'` for runes), used where Go error messages print `%q`.
-fn go_quote(s: &str, quote: char) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            c if c == quote || c == '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
-                if (c as u32) < 0x10000 {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                } else {
-                    let _ = write!(out, "\\U{:08x}", c as u32);
-                }
-            }
-            c => out.push(c),
+/// Go's `strconv.QuoteRune`, for the characters cty's format errors print with `%q`.
+fn go_quote_rune(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        '"' => "'\"'".to_string(),
+        c => {
+            let quoted = go_quote(c.encode_utf8(&mut [0; 4]));
+            format!("'{}'", &quoted[1..quoted.len() - 1])
         }
     }
-    out.push(quote);
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +345,15 @@ fn trimsuffix(_: &FuncContext, args: &[Value]) -> FuncResult {
 }
 
 fn startswith(_: &FuncContext, args: &[Value]) -> FuncResult {
-    bool_value(arg_str(args, 0).starts_with(arg_str(args, 1)))
+    let prefix = arg_str(args, 1);
+    if !args.first().is_some_and(Value::is_known) {
+        return Ok(if prefix.is_empty() {
+            Value::Bool(true)
+        } else {
+            Value::Unknown(Type::Bool)
+        });
+    }
+    bool_value(arg_str(args, 0).starts_with(prefix))
 }
 
 fn endswith(_: &FuncContext, args: &[Value]) -> FuncResult {
@@ -527,173 +519,43 @@ const CLASS_NOTHING: &str = r"[^\x{0}-\x{10FFFF}]";
 const CLASS_ANYTHING: &str = r"[\x{0}-\x{10FFFF}]";
 
 /// Go 1.16's `unicode.Categories` keys.
+#[rustfmt::skip]
 const GO_CATEGORIES: [&str; 36] = [
     "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N",
-    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So",
-    "Z", "Zl", "Zp", "Zs",
+    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm",
+    "So", "Z", "Zl", "Zp", "Zs",
 ];
 
 /// Go 1.16's `unicode.Scripts` keys (Unicode 13.0); names are case-sensitive in Go.
+#[rustfmt::skip]
 const GO_SCRIPTS: [&str; 156] = [
-    "Adlam",
-    "Ahom",
-    "Anatolian_Hieroglyphs",
-    "Arabic",
-    "Armenian",
-    "Avestan",
-    "Balinese",
-    "Bamum",
-    "Bassa_Vah",
-    "Batak",
-    "Bengali",
-    "Bhaiksuki",
-    "Bopomofo",
-    "Brahmi",
-    "Braille",
-    "Buginese",
-    "Buhid",
-    "Canadian_Aboriginal",
-    "Carian",
-    "Caucasian_Albanian",
-    "Chakma",
-    "Cham",
-    "Cherokee",
-    "Chorasmian",
-    "Common",
-    "Coptic",
-    "Cuneiform",
-    "Cypriot",
-    "Cyrillic",
-    "Deseret",
-    "Devanagari",
-    "Dives_Akuru",
-    "Dogra",
-    "Duployan",
-    "Egyptian_Hieroglyphs",
-    "Elbasan",
-    "Elymaic",
-    "Ethiopic",
-    "Georgian",
-    "Glagolitic",
-    "Gothic",
-    "Grantha",
-    "Greek",
-    "Gujarati",
-    "Gunjala_Gondi",
-    "Gurmukhi",
-    "Han",
-    "Hangul",
-    "Hanifi_Rohingya",
-    "Hanunoo",
-    "Hatran",
-    "Hebrew",
-    "Hiragana",
-    "Imperial_Aramaic",
-    "Inherited",
-    "Inscriptional_Pahlavi",
-    "Inscriptional_Parthian",
-    "Javanese",
-    "Kaithi",
-    "Kannada",
-    "Katakana",
-    "Kayah_Li",
-    "Kharoshthi",
-    "Khitan_Small_Script",
-    "Khmer",
-    "Khojki",
-    "Khudawadi",
-    "Lao",
-    "Latin",
-    "Lepcha",
-    "Limbu",
-    "Linear_A",
-    "Linear_B",
-    "Lisu",
-    "Lycian",
-    "Lydian",
-    "Mahajani",
-    "Makasar",
-    "Malayalam",
-    "Mandaic",
-    "Manichaean",
-    "Marchen",
-    "Masaram_Gondi",
-    "Medefaidrin",
-    "Meetei_Mayek",
-    "Mende_Kikakui",
-    "Meroitic_Cursive",
-    "Meroitic_Hieroglyphs",
-    "Miao",
-    "Modi",
-    "Mongolian",
-    "Mro",
-    "Multani",
-    "Myanmar",
-    "Nabataean",
-    "Nandinagari",
-    "New_Tai_Lue",
-    "Newa",
-    "Nko",
-    "Nushu",
-    "Nyiakeng_Puachue_Hmong",
-    "Ogham",
-    "Ol_Chiki",
-    "Old_Hungarian",
-    "Old_Italic",
-    "Old_North_Arabian",
-    "Old_Permic",
-    "Old_Persian",
-    "Old_Sogdian",
-    "Old_South_Arabian",
-    "Old_Turkic",
-    "Oriya",
-    "Osage",
-    "Osmanya",
-    "Pahawh_Hmong",
-    "Palmyrene",
-    "Pau_Cin_Hau",
-    "Phags_Pa",
-    "Phoenician",
-    "Psalter_Pahlavi",
-    "Rejang",
-    "Runic",
-    "Samaritan",
-    "Saurashtra",
-    "Sharada",
-    "Shavian",
-    "Siddham",
-    "SignWriting",
-    "Sinhala",
-    "Sogdian",
-    "Sora_Sompeng",
-    "Soyombo",
-    "Sundanese",
-    "Syloti_Nagri",
-    "Syriac",
-    "Tagalog",
-    "Tagbanwa",
-    "Tai_Le",
-    "Tai_Tham",
-    "Tai_Viet",
-    "Takri",
-    "Tamil",
-    "Tangut",
-    "Telugu",
-    "Thaana",
-    "Thai",
-    "Tibetan",
-    "Tifinagh",
-    "Tirhuta",
-    "Ugaritic",
-    "Vai",
-    "Wancho",
-    "Warang_Citi",
-    "Yezidi",
-    "Yi",
-    "Zanabazar_Square",
+    "Adlam", "Ahom", "Anatolian_Hieroglyphs", "Arabic", "Armenian", "Avestan", "Balinese",
+    "Bamum", "Bassa_Vah", "Batak", "Bengali", "Bhaiksuki", "Bopomofo", "Brahmi", "Braille",
+    "Buginese", "Buhid", "Canadian_Aboriginal", "Carian", "Caucasian_Albanian", "Chakma",
+    "Cham", "Cherokee", "Chorasmian", "Common", "Coptic", "Cuneiform", "Cypriot", "Cyrillic",
+    "Deseret", "Devanagari", "Dives_Akuru", "Dogra", "Duployan", "Egyptian_Hieroglyphs",
+    "Elbasan", "Elymaic", "Ethiopic", "Georgian", "Glagolitic", "Gothic", "Grantha", "Greek",
+    "Gujarati", "Gunjala_Gondi", "Gurmukhi", "Han", "Hangul", "Hanifi_Rohingya", "Hanunoo",
+    "Hatran", "Hebrew", "Hiragana", "Imperial_Aramaic", "Inherited", "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian", "Javanese", "Kaithi", "Kannada", "Katakana", "Kayah_Li",
+    "Kharoshthi", "Khitan_Small_Script", "Khmer", "Khojki", "Khudawadi", "Lao", "Latin",
+    "Lepcha", "Limbu", "Linear_A", "Linear_B", "Lisu", "Lycian", "Lydian", "Mahajani",
+    "Makasar", "Malayalam", "Mandaic", "Manichaean", "Marchen", "Masaram_Gondi", "Medefaidrin",
+    "Meetei_Mayek", "Mende_Kikakui", "Meroitic_Cursive", "Meroitic_Hieroglyphs", "Miao", "Modi",
+    "Mongolian", "Mro", "Multani", "Myanmar", "Nabataean", "Nandinagari", "New_Tai_Lue", "Newa",
+    "Nko", "Nushu", "Nyiakeng_Puachue_Hmong", "Ogham", "Ol_Chiki", "Old_Hungarian",
+    "Old_Italic", "Old_North_Arabian", "Old_Permic", "Old_Persian", "Old_Sogdian",
+    "Old_South_Arabian", "Old_Turkic", "Oriya", "Osage", "Osmanya", "Pahawh_Hmong", "Palmyrene",
+    "Pau_Cin_Hau", "Phags_Pa", "Phoenician", "Psalter_Pahlavi", "Rejang", "Runic", "Samaritan",
+    "Saurashtra", "Sharada", "Shavian", "Siddham", "SignWriting", "Sinhala", "Sogdian",
+    "Sora_Sompeng", "Soyombo", "Sundanese", "Syloti_Nagri", "Syriac", "Tagalog", "Tagbanwa",
+    "Tai_Le", "Tai_Tham", "Tai_Viet", "Takri", "Tamil", "Tangut", "Telugu", "Thaana", "Thai",
+    "Tibetan", "Tifinagh", "Tirhuta", "Ugaritic", "Vai", "Wancho", "Warang_Citi", "Yezidi",
+    "Yi", "Zanabazar_Square",
 ];
 
 /// POSIX class names Go accepts inside brackets (`[[:alpha:]]`); the regex crate has the same.
+#[rustfmt::skip]
 const POSIX_CLASSES: [&str; 14] = [
     "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
     "space", "upper", "word", "xdigit",
@@ -885,11 +747,14 @@ struct Translator<'a> {
     out: String,
     /// Go's `SubexpNames`: index 0 is the whole match.
     names: Vec<Option<String>>,
-    /// Output offsets where the open groups begin.
-    open_groups: Vec<usize>,
-    /// Output span of the last thing a repetition may apply to; `None` at the start of the
-    /// pattern, of a group or of an alternative, where Go reports a missing argument.
-    atom: Option<(usize, usize)>,
+    /// Output offsets where the open groups begin, with the `U` flag outside them.
+    open_groups: Vec<(usize, bool)>,
+    /// Whether the `U` (ungreedy) flag is on at the current position.
+    ungreedy: bool,
+    /// Output span of the last thing a repetition may apply to, and the `U` flag at its end;
+    /// `None` at the start of the pattern, of a group or of an alternative, where Go reports a
+    /// missing argument.
+    atom: Option<(usize, usize, bool)>,
     atom_repeated: bool,
     /// Pattern offset of the previous token, when that was a repetition (Go rejects `a**`).
     last_repeat: Option<usize>,
@@ -903,6 +768,7 @@ impl<'a> Translator<'a> {
             out: String::with_capacity(pattern.len() * 2),
             names: vec![None],
             open_groups: Vec::new(),
+            ungreedy: false,
             atom: None,
             atom_repeated: false,
             last_repeat: None,
@@ -922,10 +788,11 @@ impl<'a> Translator<'a> {
                     t.pos += 1;
                 }
                 ')' => {
-                    let Some(start) = t.open_groups.pop() else {
+                    let Some((start, ungreedy)) = t.open_groups.pop() else {
                         return Err(RegexSyntaxError::new(ERR_UNEXPECTED_PAREN, pattern));
                     };
                     t.out.push(')');
+                    t.ungreedy = ungreedy;
                     t.set_atom(start);
                     t.pos += 1;
                 }
@@ -969,12 +836,12 @@ impl<'a> Translator<'a> {
     }
 
     fn set_atom(&mut self, start: usize) {
-        self.atom = Some((start, self.out.len()));
+        self.atom = Some((start, self.out.len(), self.ungreedy));
         self.atom_repeated = false;
     }
 
     fn open_group(&mut self, text: &str) {
-        self.open_groups.push(self.out.len());
+        self.open_groups.push((self.out.len(), self.ungreedy));
         self.out.push_str(text);
         self.atom = None;
     }
@@ -995,28 +862,37 @@ impl<'a> Translator<'a> {
     fn repetition(&mut self, op_end: usize) -> Result<(), RegexSyntaxError> {
         let pattern = self.pattern;
         let mut end = op_end;
-        if pattern[end..].starts_with('?') {
+        let question = pattern[end..].starts_with('?');
+        if question {
             end += 1;
         }
-        let op = &pattern[self.pos..end];
         if let Some(last) = self.last_repeat {
             return Err(RegexSyntaxError::new(
                 ERR_INVALID_REPEAT_OP,
                 &pattern[last..end],
             ));
         }
-        let Some((start, atom_end)) = self.atom else {
-            return Err(RegexSyntaxError::new(ERR_MISSING_REPEAT_ARGUMENT, op));
+        let Some((start, atom_end, ungreedy_at_atom)) = self.atom else {
+            return Err(RegexSyntaxError::new(
+                ERR_MISSING_REPEAT_ARGUMENT,
+                &pattern[self.pos..end],
+            ));
         };
-        // The operator goes right after its atom, before any flag group Go skipped over; a
-        // second repetition (`a*(?i)*`, valid in Go) needs the first one grouped.
+        // The operator goes right after its atom, before any flag group Go skipped over
+        // (`a(?U)*`), so its laziness is spelled out for the `U` flag in force there; a second
+        // repetition (`a*(?i)*`, valid in Go) needs the first one grouped.
+        let lazy = self.ungreedy != question;
+        let mut op = pattern[self.pos..op_end].to_string();
+        if lazy != ungreedy_at_atom {
+            op.push('?');
+        }
         if self.atom_repeated {
             self.out.insert_str(atom_end, &format!("){op}"));
             self.out.insert_str(start, "(?:");
-            self.atom = Some((start, atom_end + 4 + op.len()));
+            self.atom = Some((start, atom_end + 4 + op.len(), ungreedy_at_atom));
         } else {
-            self.out.insert_str(atom_end, op);
-            self.atom = Some((start, atom_end + op.len()));
+            self.out.insert_str(atom_end, &op);
+            self.atom = Some((start, atom_end + op.len(), ungreedy_at_atom));
         }
         self.atom_repeated = true;
         self.pos = end;
@@ -1080,6 +956,9 @@ impl<'a> Translator<'a> {
                         self.open_group(&format!("(?{flags}:"));
                     } else if !flags.is_empty() {
                         self.out.push_str(&format!("(?{flags})"));
+                    }
+                    if let Some(ungreedy) = state[3] {
+                        self.ungreedy = ungreedy;
                     }
                     self.pos += consumed;
                     return Ok(());
@@ -1865,7 +1744,7 @@ impl Verb<'_> {
     fn unsupported(&self, why: &str) -> FormatError {
         FormatError::Call(format!(
             "unsupported value for {} at {}: {why}",
-            go_quote(self.raw, '"'),
+            go_quote(self.raw),
             self.offset
         ))
     }
@@ -2011,16 +1890,7 @@ fn go_json(out: &mut String, v: &Value) -> Result<(), String> {
         }
         Value::Sensitive(inner) => go_json(out, inner)?,
     }
-    check_json_len(out.len())
-}
-
-fn check_json_len(len: usize) -> Result<(), String> {
-    if len > MAX_RESULT_BYTES {
-        return Err(format!(
-            "the result would be longer than {MAX_RESULT_BYTES} bytes"
-        ));
-    }
-    Ok(())
+    length_limit(out.len())
 }
 
 /// A number as cty converts it to a string (`Text('f', -1)`).
@@ -2036,7 +1906,7 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
     let Some(arg) = verb.arg.checked_sub(1).and_then(|i| args.get(i)) else {
         return Err(FormatError::Call(format!(
             "not enough arguments for {} at {}: need index {} but have {} total",
-            go_quote(verb.raw, '"'),
+            go_quote(verb.raw),
             verb.offset,
             verb.arg,
             args.len()
@@ -2098,15 +1968,13 @@ fn format_verb(verb: &Verb, args: &[Value], out: &mut String) -> Result<(), Form
         mode => {
             return Err(FormatError::Call(format!(
                 "unsupported format verb {} in {} at offset {}",
-                go_quote(&mode.to_string(), '\''),
-                go_quote(verb.raw, '"'),
+                go_quote_rune(mode),
+                go_quote(verb.raw),
                 verb.offset
             )))
         }
     }
-    check_len(out.len()).map_err(|e| match e {
-        FuncError::Call(m) | FuncError::Arg { message: m, .. } => FormatError::Call(m),
-    })
+    length_limit(out.len()).map_err(FormatError::Call)
 }
 
 /// Digits from `at`, saturating; returns the value and the position after them.
@@ -2126,7 +1994,7 @@ fn format_go(format: &str, args: &[Value]) -> Result<String, FormatError> {
         FormatError::Call(match format.get(at..).and_then(|r| r.chars().next()) {
             Some(c) => format!(
                 "unrecognized format character {} at offset {at}",
-                go_quote(&c.to_string(), '\'')
+                go_quote_rune(c)
             ),
             None => format!("invalid format string starting at offset {at}"),
         })
@@ -2309,4 +2177,872 @@ fn formatlist(_: &FuncContext, args: &[Value]) -> FuncResult {
         results.push(string_value(s));
     }
     done(Value::list(Type::String, results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::call_builtin;
+    use crate::value::{Number, Type, Value};
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn s(x: &str) -> Value {
+        Value::from(x)
+    }
+
+    fn n(x: &str) -> Value {
+        Value::Number(Number::parse(x).expect("test number"))
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::list(Type::String, items.iter().map(|i| s(i)).collect())
+    }
+
+    fn ok(name: &str, args: &[Value]) -> Value {
+        call_builtin(name, args).unwrap_or_else(|e| panic!("{name}: {}", e.detail))
+    }
+
+    fn text(name: &str, args: &[Value]) -> String {
+        let v = ok(name, args);
+        v.as_str()
+            .unwrap_or_else(|| panic!("{name} gave {v}"))
+            .to_string()
+    }
+
+    fn detail(name: &str, args: &[Value]) -> String {
+        match call_builtin(name, args) {
+            Ok(v) => panic!("{name} should fail, gave {v}"),
+            Err(e) => e.detail,
+        }
+    }
+
+    fn fmt(format: &str, args: &[Value]) -> String {
+        let mut all = vec![s(format)];
+        all.extend_from_slice(args);
+        text("format", &all)
+    }
+
+    fn fmt_err(format: &str, args: &[Value]) -> String {
+        let mut all = vec![s(format)];
+        all.extend_from_slice(args);
+        detail("format", &all)
+    }
+
+    // --- The conformance expressions (Terraform 1.0.3's answers) -----------------------------
+
+    #[test]
+    fn conformance_expressions_give_terraforms_results() {
+        assert_eq!(
+            text("chomp", &[s("goodbye\ncruel\nworld\n")]),
+            "goodbye\ncruel\nworld"
+        );
+        assert_eq!(fmt("Hello, %s!", &[s("Ander")]), "Hello, Ander!");
+        let list = ok(
+            "formatlist",
+            &[
+                s("Hello, %s!"),
+                strings(&["Valentina", "Ander", "Olivia", "Sam"]),
+            ],
+        );
+        assert_eq!(list.ty(), Type::list(Type::String));
+        assert_eq!(
+            list.to_string(),
+            strings(&[
+                "Hello, Valentina!",
+                "Hello, Ander!",
+                "Hello, Olivia!",
+                "Hello, Sam!"
+            ])
+            .to_string()
+        );
+        assert_eq!(
+            text(
+                "indent",
+                &[n("4"), s("Fleas:\nAdam\nHad'em\n\nE.E. Cummings")]
+            ),
+            "Fleas:\n    Adam\n    Had'em\n    \n    E.E. Cummings"
+        );
+        assert_eq!(
+            text("join", &[s(" "), strings(&["Hello", "World"])]),
+            "Hello World"
+        );
+        assert_eq!(text("lower", &[s("HELLO")]), "hello");
+        let m = ok("regex", &[s(r"(\d+)([a-z]+)"), s("aaa111bbb222")]);
+        assert_eq!(m.ty(), Type::tuple(vec![Type::String, Type::String]));
+        assert_eq!(
+            m.to_string(),
+            Value::tuple(vec![s("111"), s("bbb")]).to_string()
+        );
+        let all = ok("regexall", &[s(r"(\d+)([a-z]+)"), s("...111aaa222bbb...")]);
+        assert_eq!(
+            all.ty(),
+            Type::list(Type::tuple(vec![Type::String, Type::String]))
+        );
+        assert_eq!(all.as_seq().map(<[Value]>::len), Some(2));
+        assert_eq!(
+            detail("replace", &[s("hello"), s("/(l/"), s("$1$1")]),
+            "Call to function \"replace\" failed: error parsing regexp: missing closing ): `(l`."
+        );
+        assert_eq!(text("replace", &[s("hello"), s("/l/"), s("L")]), "heLLo");
+        assert_eq!(text("replace", &[s("hello"), s("hel"), s("bel")]), "bello");
+        assert_eq!(text("replace", &[s("hello"), s("nope"), s("bel")]), "hello");
+        assert_eq!(
+            text("replace", &[s("helo"), s("/(l)/"), s("$1$1")]),
+            "hello"
+        );
+        let parts = ok("split", &[s(" "), s("Hello World")]);
+        assert_eq!(parts.to_string(), strings(&["Hello", "World"]).to_string());
+        assert_eq!(text("strrev", &[s("hello world")]), "dlrow olleh");
+        assert_eq!(text("substr", &[s("hello world"), n("1"), n("4")]), "ello");
+        assert_eq!(text("title", &[s("hello")]), "Hello");
+        assert_eq!(text("trimspace", &[s(" hello ")]), "hello");
+        assert_eq!(text("upper", &[s("hello")]), "HELLO");
+    }
+
+    #[test]
+    fn newer_predicates_follow_the_current_documentation() {
+        let b = |name: &str, a: &str, b: &str| ok(name, &[s(a), s(b)]).as_bool();
+        assert_eq!(b("startswith", "hello world", "hello"), Some(true));
+        assert_eq!(b("startswith", "hello world", "world"), Some(false));
+        assert_eq!(b("startswith", "hello world", ""), Some(true));
+        assert_eq!(b("startswith", "", "hello"), Some(false));
+        assert_eq!(b("startswith", " ", ""), Some(true));
+        assert_eq!(b("endswith", "hello world", "world"), Some(true));
+        assert_eq!(b("endswith", "hello world", "hello"), Some(false));
+        assert_eq!(b("endswith", "", ""), Some(true));
+        assert_eq!(b("endswith", "", " "), Some(false));
+        assert_eq!(b("strcontains", "hello", "llo"), Some(true));
+        assert_eq!(b("strcontains", "hello", "a"), Some(false));
+        let unknown = Value::Unknown(Type::String);
+        assert_eq!(
+            ok("startswith", &[unknown.clone(), s("")]).as_bool(),
+            Some(true)
+        );
+        assert!(!ok("startswith", &[unknown.clone(), s("a")]).is_known());
+        assert!(!ok("endswith", &[unknown, s("")]).is_known());
+        assert_eq!(
+            detail("startswith", &[Value::Null(Type::String), s("a")]),
+            "Invalid value for \"str\" parameter: argument must not be null."
+        );
+    }
+
+    // --- format ------------------------------------------------------------------------------
+
+    #[test]
+    fn format_verbs_flags_and_widths_match_go() {
+        assert_eq!(
+            fmt(
+                "%05d|%-5d|%+d|% d|%x|%X|%o|%b|%#x|%#o|%#b",
+                &[42, 42, 42, 42, 255, 255, 8, 5, 255, 8, 5].map(Value::int)
+            ),
+            "00042|42   |+42| 42|ff|FF|10|101|0xff|010|0b101"
+        );
+        assert_eq!(
+            fmt("%.3d|%8.3d|%08.3d|%.0d|", &[7, 7, 7, 0].map(Value::int)),
+            "007|     007|     007||"
+        );
+        assert_eq!(
+            fmt(
+                "%5.2f|%-8.3e|%g|%G|%E",
+                &[
+                    n("3.14159"),
+                    n("1234.5678"),
+                    n("0.00001234"),
+                    n("1e21"),
+                    n("5")
+                ]
+            ),
+            " 3.14|1.235e+03|1.234e-05|1E+21|5.000000E+00"
+        );
+        assert_eq!(
+            fmt(
+                "%08.2f|%-8.2f|%+08.2f",
+                &[n("-3.14159"), n("3.14159"), n("3.14159")]
+            ),
+            "-0003.14|3.14    |+0003.14"
+        );
+        assert_eq!(
+            fmt(
+                "%.3s|%.0s|%5s|%-5s|%05s|%-05s",
+                &["abcdef", "abc", "ab", "ab", "ab", "ab"].map(s)
+            ),
+            "abc|abc|   ab|ab   |000ab|ab000"
+        );
+        assert_eq!(fmt("%5.1s|", &[s("héllo")]), "    h|");
+        assert_eq!(
+            fmt("%10q|%.1q", &[s("hi"), s("hello")]),
+            "      \"hi\"|\"h\""
+        );
+        assert_eq!(
+            fmt(
+                "%t %5t %s",
+                &[s("true"), Value::Bool(true), Value::Bool(false)]
+            ),
+            "true true false"
+        );
+        assert_eq!(
+            fmt("%d|%s|%q", &[s("12"), n("1.5"), Value::int(12)]),
+            "12|1.5|\"12\""
+        );
+        assert_eq!(fmt("%%d %s", &[s("a")]), "%d a");
+        assert_eq!(
+            fmt("%x|%+x|% o|%+b", &[n("-255"), n("255"), n("8"), n("-5")]),
+            "-ff|+ff| 10|-101"
+        );
+        assert_eq!(
+            fmt("%#.3x|%.0x|", &[Value::int(1), Value::int(0)]),
+            "0x001||"
+        );
+    }
+
+    #[test]
+    fn format_argument_indexes_continue_from_the_last_index() {
+        assert_eq!(fmt("%[2]s%[1]s", &[s("a"), s("b")]), "ba");
+        assert_eq!(fmt("%s %[1]s %s", &[s("a"), s("b")]), "a a b");
+        assert_eq!(fmt("%5[1]s|%.3[1]d", &[Value::int(1)]), "    1|001");
+        assert_eq!(
+            fmt_err("%[2]s %s", &[s("a"), s("b")]),
+            "Call to function \"format\" failed: not enough arguments for \"%s\" at 6: need index 3 but have 2 total."
+        );
+    }
+
+    #[test]
+    fn format_numbers_are_cty_512_bit_binary_floats() {
+        // Ties in the decimal literal are decided by the binary value, as in Terraform.
+        assert_eq!(
+            fmt(
+                "%.2f %.2f %.1f %.0f %.0f %.2e %.0e %.0e",
+                &[
+                    n("2.675"),
+                    n("0.125"),
+                    n("0.05"),
+                    n("0.5"),
+                    n("1.5"),
+                    n("2.675"),
+                    n("15"),
+                    n("25")
+                ]
+            ),
+            "2.67 0.12 0.1 0 2 2.67e+00 2e+01 2e+01"
+        );
+        let binary_1e300 = "1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000025898829358537132559113654728130537025789270281671495643239429409754152965542491918965000880113770635722426349560837461381711563440772702038654976";
+        assert_eq!(fmt("%f", &[n("1e300")]), format!("{binary_1e300}.000000"));
+        assert_eq!(fmt("%d", &[n("1e300")]), binary_1e300);
+        assert_eq!(
+            fmt("%.3e|%v", &[n("1e300"), n("1e300")]),
+            "1.000e+300|1e+300"
+        );
+        assert_eq!(fmt("%x", &[n("1e20")]), "56bc75e2d63100000");
+        assert_eq!(
+            fmt("%.100g|%.30f", &[n("0.1"), n("0.1")]),
+            "0.1|0.100000000000000000000000000000"
+        );
+        // %v is %g with the shortest digits and %e beyond six integer digits.
+        assert_eq!(
+            fmt(
+                "%v|%v|%v|%v|%v|%v",
+                &[
+                    n("100000"),
+                    n("1234567"),
+                    n("0.00001"),
+                    n("-0.0001"),
+                    n("123456789012345678901234567890"),
+                    n("1e-7")
+                ]
+            ),
+            "100000|1.234567e+06|1e-05|-0.0001|1.2345678901234567890123456789e+29|1e-07"
+        );
+        // A quotient's digits beyond 512 bits are dropped, as Go's shortest form does.
+        let third = format!("0.{}", "3".repeat(160));
+        let want = format!("0.{}5", "3".repeat(154));
+        assert_eq!(fmt("%v", &[n(&third)]), want);
+        assert_eq!(
+            fmt("%e|%g", &[Value::int(0), Value::int(0)]),
+            "0.000000e+00|0"
+        );
+    }
+
+    #[test]
+    fn format_infinity_is_signed_and_never_zero_padded() {
+        let inf = Value::Number(Number::PosInf);
+        let ninf = Value::Number(Number::NegInf);
+        assert_eq!(
+            fmt(
+                "%08f|% f|%+f|%-8f|%v",
+                &[inf.clone(), inf.clone(), ninf.clone(), inf.clone(), ninf]
+            ),
+            "    +Inf| Inf|-Inf|+Inf    |-Inf"
+        );
+        assert_eq!(
+            fmt_err("%#v", &[Value::list(Type::Number, vec![inf])]),
+            "Call to function \"format\" failed: unsupported value for \"%#v\" at 0: cannot serialize infinity as JSON."
+        );
+    }
+
+    #[test]
+    fn format_v_prints_json_with_go_html_escaping() {
+        let mut attrs = BTreeMap::new();
+        attrs.insert(Arc::from("c"), s("x<&>\u{2028}"));
+        attrs.insert(Arc::from("a"), Value::tuple(vec![Value::int(1), n("2.5")]));
+        attrs.insert(Arc::from("b"), Value::NULL);
+        assert_eq!(
+            fmt("%v", &[Value::object(attrs)]),
+            r#"{"a":[1,2.5],"b":null,"c":"x\u003c\u0026\u003e\u2028"}"#
+        );
+        assert_eq!(
+            fmt(
+                "%v|%#v|%v|%q",
+                &[Value::NULL, s("a"), Value::Bool(true), s("\u{1}\n")]
+            ),
+            "null|\"a\"|true|\"\\u0001\\n\""
+        );
+        assert_eq!(
+            fmt(
+                "%10.4v|%-6v|%06v|%-06v",
+                &[n("3.14159"), s("ab"), Value::int(12), Value::int(12)]
+            ),
+            "   3.14159|ab    |000012|120000"
+        );
+    }
+
+    #[test]
+    fn format_errors_use_ctys_wording() {
+        let call = |m: &str| format!("Call to function \"format\" failed: {m}.");
+        assert_eq!(
+            fmt_err("abc%", &[]),
+            call("invalid format string starting at offset 4")
+        );
+        assert_eq!(
+            fmt_err("%!", &[]),
+            call("unrecognized format character '!' at offset 1")
+        );
+        assert_eq!(
+            fmt_err("%ü", &[Value::int(1)]),
+            call("unrecognized format character 'ü' at offset 1")
+        );
+        assert_eq!(
+            fmt_err("%[0]s", &[s("a")]),
+            call("unrecognized format character '0' at offset 2")
+        );
+        assert_eq!(
+            fmt_err("%[1]5s", &[s("a")]),
+            call("unrecognized format character '5' at offset 4")
+        );
+        assert_eq!(
+            fmt_err("%[1", &[s("a")]),
+            call("invalid format string starting at offset 3")
+        );
+        assert_eq!(
+            fmt_err("%z", &[Value::int(1)]),
+            call("unsupported format verb 'z' in \"%z\" at offset 0")
+        );
+        assert_eq!(
+            fmt_err("%s", &[]),
+            call("not enough arguments for \"%s\" at 0: need index 1 but have 0 total")
+        );
+        assert_eq!(
+            fmt_err("%s", &[Value::NULL]),
+            call("unsupported value for \"%s\" at 0: null value cannot be formatted")
+        );
+        assert_eq!(
+            fmt_err("%d", &[n("1.5")]),
+            call("unsupported value for \"%d\" at 0: an integer is required")
+        );
+        assert_eq!(
+            fmt_err("%d", &[s("abc")]),
+            call("unsupported value for \"%d\" at 0: a number is required")
+        );
+        assert_eq!(
+            fmt_err("%d", &[Value::Bool(true)]),
+            call("unsupported value for \"%d\" at 0: number required")
+        );
+        assert_eq!(
+            fmt_err("%s", &[strings(&["a"])]),
+            call("unsupported value for \"%s\" at 0: string required")
+        );
+        assert_eq!(
+            fmt_err("%t", &[Value::int(1)]),
+            call("unsupported value for \"%t\" at 0: bool required")
+        );
+        assert_eq!(
+            fmt_err("%s", &[s("a"), s("b")]),
+            "Invalid value for \"args\" parameter: too many arguments; only 1 used by format string."
+        );
+        assert_eq!(
+            fmt_err("a", &[s("b")]),
+            "Invalid value for \"args\" parameter: too many arguments; no verbs in format string."
+        );
+        assert_eq!(
+            fmt_err("%d %[1]d", &[Value::int(1), Value::int(2)]),
+            "Invalid value for \"args\" parameter: too many arguments; only 1 used by format string."
+        );
+    }
+
+    #[test]
+    fn format_is_unknown_when_any_nested_value_is() {
+        let partly = Value::tuple(vec![s("a"), Value::Unknown(Type::String)]);
+        let v = ok("format", &[s("%v"), partly]);
+        assert!(!v.is_known());
+        assert_eq!(v.ty(), Type::String);
+        let v = ok("format", &[s("%s"), Value::Unknown(Type::String)]);
+        assert!(!v.is_known());
+    }
+
+    #[test]
+    fn format_marks_the_result_of_nested_sensitive_values() {
+        let list = Value::list(Type::String, vec![s("a"), s("b").mark_sensitive()]);
+        let v = ok("format", &[s("%v"), list]);
+        assert!(v.is_sensitive());
+        assert_eq!(v.as_str(), Some(r#"["a","b"]"#));
+        assert!(ok("format", &[s("%s"), s("x").mark_sensitive()]).is_sensitive());
+        assert!(!ok("format", &[s("%s"), s("x")]).is_sensitive());
+    }
+
+    #[test]
+    fn format_refuses_enormous_widths_and_results() {
+        assert!(fmt_err("%2000000s", &[s("a")]).contains("too large"));
+        let many = "%999999s".repeat(200);
+        let args = vec![s("a"); 200];
+        assert!(fmt_err(&many, &args).contains("longer than"));
+    }
+
+    // --- formatlist --------------------------------------------------------------------------
+
+    #[test]
+    fn formatlist_iterates_sequences_and_repeats_the_rest() {
+        let v = ok(
+            "formatlist",
+            &[s("%s=%d"), strings(&["a", "b"]), Value::int(7)],
+        );
+        assert_eq!(v.to_string(), strings(&["a=7", "b=7"]).to_string());
+        let v = ok(
+            "formatlist",
+            &[s("%s"), Value::set(Type::String, vec![s("b"), s("a")])],
+        );
+        assert_eq!(v.to_string(), strings(&["a", "b"]).to_string());
+        let v = ok("formatlist", &[s("%s %s"), strings(&[]), strings(&[])]);
+        assert_eq!(v.as_seq().map(<[Value]>::len), Some(0));
+        assert_eq!(v.ty(), Type::list(Type::String));
+        let v = ok("formatlist", &[s("x")]);
+        assert_eq!(v.to_string(), strings(&["x"]).to_string());
+        let v = ok("formatlist", &[s("%v"), Value::NULL]);
+        assert_eq!(v.to_string(), strings(&["null"]).to_string());
+    }
+
+    #[test]
+    fn formatlist_errors_name_the_argument_or_the_iteration() {
+        assert_eq!(
+            detail("formatlist", &[s("%s-%s"), strings(&["a", "b"]), strings(&["c"])]),
+            "Invalid value for \"args\" parameter: argument 2 has length 1, which is inconsistent with argument 1 of length 2."
+        );
+        assert_eq!(
+            detail("formatlist", &[s("%s"), s("a"), s("b")]),
+            "Call to function \"formatlist\" failed: error on format iteration 0: too many arguments; only 1 used by format string."
+        );
+        assert_eq!(
+            detail("formatlist", &[s("%d"), strings(&["1", "x"])]),
+            "Call to function \"formatlist\" failed: error on format iteration 1: unsupported value for \"%d\" at 0: a number is required."
+        );
+        assert_eq!(
+            detail("formatlist", &[s("%s")]),
+            "Call to function \"formatlist\" failed: not enough arguments for \"%s\" at 0: need index 1 but have 0 total."
+        );
+    }
+
+    #[test]
+    fn formatlist_unknowns_make_elements_or_the_whole_list_unknown() {
+        let partly = Value::list(Type::String, vec![s("a"), Value::Unknown(Type::String)]);
+        let v = ok("formatlist", &[s("<%s>"), partly]);
+        let items = v.as_seq().expect("a known list");
+        assert_eq!(items[0].as_str(), Some("<a>"));
+        assert!(!items[1].is_known());
+        let v = ok(
+            "formatlist",
+            &[s("%s"), Value::Unknown(Type::list(Type::String))],
+        );
+        assert!(!v.is_known());
+        assert_eq!(v.ty(), Type::list(Type::String));
+        // An unknown tuple still has a length, which is checked.
+        let tuple = Value::Unknown(Type::tuple(vec![Type::String]));
+        assert!(
+            detail("formatlist", &[s("%s%s"), tuple, strings(&["a", "b"])])
+                .contains("inconsistent")
+        );
+        let v = ok(
+            "formatlist",
+            &[s("%s"), Value::Unknown(Type::String), strings(&["a", "b"])],
+        );
+        assert_eq!(v.as_seq().map(<[Value]>::len), Some(2));
+    }
+
+    #[test]
+    fn formatlist_marks_the_list_of_nested_sensitive_values() {
+        let list = Value::list(Type::String, vec![s("a"), s("b").mark_sensitive()]);
+        assert!(ok("formatlist", &[s("%s"), list]).is_sensitive());
+    }
+
+    // --- regex, regexall, replace -------------------------------------------------------------
+
+    #[test]
+    fn regex_result_types_follow_the_capture_groups() {
+        let v = ok("regex", &[s("[a-z]+"), s("53453453.345345aaabbbccc23454")]);
+        assert_eq!(v.as_str(), Some("aaabbbccc"));
+        let v = ok("regex", &[s(r"(?P<a>x)(?P<b>y)?"), s("x")]);
+        assert_eq!(
+            v.ty(),
+            Type::object(
+                [("a", Type::String), ("b", Type::String)]
+                    .into_iter()
+                    .map(|(k, t)| (Arc::from(k), t))
+                    .collect()
+            )
+        );
+        assert!(v
+            .as_attrs()
+            .and_then(|a| a.get("b"))
+            .is_some_and(Value::is_null));
+        let v = ok("regex", &[s("(a)|b"), s("b")]);
+        assert!(v.as_seq().is_some_and(|items| items[0].is_null()));
+        // Go 1.16 allows a repeated name; the last group wins in the object.
+        let v = ok("regex", &[s("(?P<a>x)(?P<a>y)"), s("xy")]);
+        assert_eq!(
+            v.as_attrs()
+                .and_then(|a| a.get("a"))
+                .and_then(Value::as_str),
+            Some("y")
+        );
+        let v = ok("regexall", &[s("a*"), s("baaac")]);
+        assert_eq!(v.to_string(), strings(&["", "aaa", ""]).to_string());
+        let v = ok("regexall", &[s("z"), s("abc")]);
+        assert_eq!(v.ty(), Type::list(Type::String));
+        assert_eq!(v.as_seq().map(<[Value]>::len), Some(0));
+    }
+
+    #[test]
+    fn regex_errors_use_ctys_wording() {
+        let pattern = |m: &str| {
+            format!("Invalid value for \"pattern\" parameter: invalid regexp pattern: {m}.")
+        };
+        assert_eq!(
+            detail("regex", &[s("z"), s("abc")]),
+            "Call to function \"regex\" failed: pattern did not match any part of the given string."
+        );
+        assert_eq!(
+            detail("regex", &[s("(?P<a>x)(y)"), s("xy")]),
+            pattern("cannot mix both named and unnamed capture groups")
+        );
+        let cases = [
+            ("(l", "missing closing ) in (l"),
+            ("[a", "missing closing ] in [a"),
+            ("a)", "unexpected ) in a)"),
+            ("*a", "missing argument to repetition operator in *"),
+            ("a|*", "missing argument to repetition operator in *"),
+            ("(*)", "missing argument to repetition operator in *"),
+            ("a**", "invalid nested repetition operator in **"),
+            ("a{2}*", "invalid nested repetition operator in {2}*"),
+            (r"\q", r"invalid escape sequence in \q"),
+            (r"\C", r"invalid escape sequence in \C"),
+            (r"\1", r"invalid escape sequence in \1"),
+            (r"\xZ1", r"invalid escape sequence in \xZ1"),
+            (r"\x{110000}", r"invalid escape sequence in \x{110000"),
+            (r"[a-\d]", r"invalid escape sequence in \d"),
+            ("a\\", "trailing backslash at end of expression in "),
+            ("[z-a]", "invalid character class range in z-a"),
+            ("[[:foo:]]", "invalid character class range in [:foo:]"),
+            (
+                r"\p{Letter}",
+                r"invalid character class range in \p{Letter}",
+            ),
+            (r"\p{greek}", r"invalid character class range in \p{greek}"),
+            (r"\pX", r"invalid character class range in \pX"),
+            ("(?P<>a)", "invalid named capture in (?P<>"),
+            ("(?P<n", "invalid named capture in (?P<n"),
+            ("(?P<é>a)", "invalid named capture in (?P<é>"),
+            ("(?<n>a)", "invalid or unsupported Perl syntax in (?<"),
+            ("(?=a)", "invalid or unsupported Perl syntax in (?="),
+            ("(?x) a", "invalid or unsupported Perl syntax in (?x"),
+            ("(?-)a", "invalid or unsupported Perl syntax in (?-)"),
+            ("(?i-)a", "invalid or unsupported Perl syntax in (?i-)"),
+            ("a{1001}", "invalid repeat count in {1001}"),
+            ("x{2,1}", "invalid repeat count in {2,1}"),
+        ];
+        for (p, want) in cases {
+            assert_eq!(
+                detail("regex", &[s(p), s("a")]),
+                pattern(want),
+                "pattern {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn regex_uses_go_syntax_and_ascii_classes() {
+        let first = |p: &str, t: &str| text("regex", &[s(p), s(t)]);
+        assert_eq!(first(r"\d+", "a١٢٣b12"), "12");
+        assert_eq!(first(r"\w+", "éa_b"), "a_b");
+        assert_eq!(first(r"\babc\b", "éabc"), "abc");
+        assert_eq!(first(r"\Qa.b\E", "xa.b"), "a.b");
+        assert_eq!(first(r"\Qab", "ab"), "ab");
+        assert_eq!(first("[[]", "["), "[");
+        assert_eq!(first("[]a]", "]"), "]");
+        assert_eq!(first(r"\x41\101", "AA"), "AA");
+        assert_eq!(first(r"\<", "a<"), "<");
+        assert_eq!(first("a{,3}", "a{,3}"), "a{,3}");
+        assert_eq!(first("a{01}", "a{01}"), "a{01}");
+        assert_eq!(first("a{", "a{"), "a{");
+        assert_eq!(first("(?)a", "a"), "a");
+        assert_eq!(first("^*", ""), "");
+        assert_eq!(first(r"[[:^alpha:]]+", "ab12"), "12");
+        assert_eq!(first(r"[\d\-]+", "a1-2"), "1-2");
+        assert_eq!(first(r"\p{^Greek}", "a"), "a");
+        // The Kelvin sign folds to k, and NFC turns the match into a plain K.
+        assert_eq!(first("(?i)k", "\u{212a}"), "K");
+        assert_eq!(first("[a&&b]+", "a&&b"), "a&&b");
+        assert!(detail("regex", &[s("(?i)straße"), s("STRASSE")]).contains("did not match"));
+        // A flag group between an atom and its operator: `(?U)` then `??` is greedy again.
+        let v = ok("regexall", &[s(r"\d(?U)??"), s("aXb12")]);
+        assert_eq!(v.to_string(), strings(&["", "", "", "1", "2"]).to_string());
+        assert_eq!(first("a*(?i)*", "aaa"), "aaa");
+    }
+
+    #[test]
+    fn regex_of_an_unknown_string_is_typed_by_the_pattern() {
+        let v = ok("regex", &[s("(a)(b)"), Value::Unknown(Type::String)]);
+        assert!(!v.is_known());
+        assert_eq!(v.ty(), Type::tuple(vec![Type::String, Type::String]));
+        let v = ok("regexall", &[s("a"), Value::Unknown(Type::String)]);
+        assert_eq!(v.ty(), Type::list(Type::String));
+        assert!(
+            detail("regex", &[s("(a"), Value::Unknown(Type::String)]).contains("missing closing )")
+        );
+        let v = ok("regex", &[Value::Unknown(Type::String), s("a")]);
+        assert!(!v.is_known());
+    }
+
+    #[test]
+    fn replace_expands_groups_as_go_does() {
+        let r =
+            |str: &str, pattern: &str, with: &str| text("replace", &[s(str), s(pattern), s(with)]);
+        assert_eq!(r("baaac", "/a*/", "-"), "-b-c-");
+        assert_eq!(r("abc", "", "-"), "-a-b-c-");
+        assert_eq!(r("x", "//", "-"), "-x-");
+        assert_eq!(r("a/b", "/", "-"), "a-b");
+        assert_eq!(r("ab", "/(a)(b)/", "$2$1$3$"), "ba$");
+        assert_eq!(r("ab", "/a/", "$"), "$b");
+        assert_eq!(r("ab", "/(a)/", "$01"), "b");
+        assert_eq!(r("ab", "/(a)/", "${1}x$1a"), "axb");
+        assert_eq!(r("ab", "/b/", "$0$$"), "ab$");
+        assert_eq!(r("hello", "/(?P<x>l+)/", "[$x]"), "he[ll]o");
+        assert_eq!(r("b", "/(?P<x>a)?b/", "[$x]"), "[]");
+        assert_eq!(r("b", "/(?P<x>a)?(?P<x>b)/", "[$x]"), "[b]");
+        assert_eq!(r("abc", "/(?i)B/", "$0$0"), "abbc");
+        assert_eq!(
+            detail("replace", &[s("a"), s("/[a/"), s("")]),
+            "Call to function \"replace\" failed: error parsing regexp: missing closing ]: `[a`."
+        );
+    }
+
+    #[test]
+    fn translated_patterns_never_panic_on_odd_input() {
+        let odd = [
+            "",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            "\\",
+            "\\p",
+            "\\p{",
+            "\\x",
+            "\\x{",
+            "\\x{}",
+            "[\\",
+            "[^",
+            "(?",
+            "(?P",
+            "(?P<",
+            "(?P<a",
+            "a{99999999999}",
+            "[\\x{D800}-\\x{DFFF}]",
+            "\\x{D800}",
+            "[\\p{Cs}]",
+            "\\P{Any}",
+            "[^\\P{Any}]",
+            "(?i)(?-i)(?s:.)",
+            "\\Q\\E*",
+            "a(?i)*",
+            "[[:alpha:]-z]",
+            "((((((((((a))))))))))*",
+            "é{2}",
+            "\\pN+",
+            "[\\pC]",
+            "(?U)a+?",
+            "\\8",
+            "\\08",
+        ];
+        for p in odd {
+            for f in ["regex", "regexall"] {
+                let _ = call_builtin(f, &[s(p), s("aé\u{d7ff}1")]);
+            }
+            let _ = call_builtin("replace", &[s("aé1"), s(&format!("/{p}/")), s("$1${")]);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_formats_and_patterns_never_panic(
+            format in r"[%a-zA-Z0-9.#+\- \[\]é]{0,12}",
+            pattern in r"[()\[\]{}^$.|*+?\\a-zA-Z0-9:<>=!,\-é]{0,12}",
+        ) {
+            let args = [s(&format), Value::int(-3), s("xé"), n("2.5"), Value::NULL];
+            for count in 1..=args.len() {
+                let _ = call_builtin("format", &args[..count]);
+            }
+            let _ = call_builtin("formatlist", &[s(&format), strings(&["a", "b"])]);
+            let _ = call_builtin("regexall", &[s(&pattern), s("ab(c)é1")]);
+            let _ = call_builtin("replace", &[s("ab(c)é1"), s(&format!("/{pattern}/")), s(&format)]);
+        }
+    }
+
+    // --- join, split ------------------------------------------------------------------------
+
+    #[test]
+    fn join_reports_nulls_and_needs_a_list() {
+        let with_null = Value::list(Type::String, vec![s("a"), Value::Null(Type::String)]);
+        assert_eq!(
+            detail("join", &[s(","), with_null.clone()]),
+            "Invalid value for \"lists\" parameter: element 1 is null; cannot concatenate null values."
+        );
+        assert_eq!(
+            detail("join", &[s(","), strings(&["a"]), with_null]),
+            "Invalid value for \"lists\" parameter: element 1 of list 2 is null; cannot concatenate null values."
+        );
+        assert_eq!(
+            detail("join", &[s(",")]),
+            "Call to function \"join\" failed: at least one list is required."
+        );
+        let set = Value::set(Type::String, vec![s("c"), s("b")]);
+        assert_eq!(text("join", &[s("-"), strings(&["a"]), set]), "a-b-c");
+        assert_eq!(text("join", &[s(","), strings(&[]), strings(&[])]), "");
+        let mixed = Value::tuple(vec![Value::int(1), Value::Bool(true)]);
+        assert_eq!(text("join", &[s(","), mixed]), "1,true");
+    }
+
+    #[test]
+    fn join_is_unknown_or_sensitive_as_its_elements() {
+        let partly = Value::list(Type::String, vec![s("a"), Value::Unknown(Type::String)]);
+        let v = ok("join", &[s(","), partly]);
+        assert!(!v.is_known());
+        assert_eq!(v.ty(), Type::String);
+        let secret = Value::list(Type::String, vec![s("a"), s("b").mark_sensitive()]);
+        let v = ok("join", &[s(","), secret]);
+        assert!(v.is_sensitive());
+        assert_eq!(v.as_str(), Some("a,b"));
+    }
+
+    #[test]
+    fn split_follows_go() {
+        let parts = |sep: &str, str: &str| ok("split", &[s(sep), s(str)]).to_string();
+        assert_eq!(parts(",", ""), strings(&[""]).to_string());
+        assert_eq!(parts("", "abc"), strings(&["a", "b", "c"]).to_string());
+        assert_eq!(parts("", ""), strings(&[]).to_string());
+        assert_eq!(parts(",", "a,,b"), strings(&["a", "", "b"]).to_string());
+        assert_eq!(
+            parts("ab", "xabyabz"),
+            strings(&["x", "y", "z"]).to_string()
+        );
+    }
+
+    // --- the small functions ----------------------------------------------------------------
+
+    #[test]
+    fn substr_copies_ctys_quirks() {
+        let sub =
+            |str: &str, o: i64, l: i64| text("substr", &[s(str), Value::int(o), Value::int(l)]);
+        assert_eq!(sub("hello", -3, 0), "llo");
+        assert_eq!(sub("hello", -3, 2), "ll");
+        assert_eq!(sub("abc", -5, 1), "a");
+        assert_eq!(sub("abc", 1, -2), "bc");
+        assert_eq!(sub("abc", 5, 1), "");
+        assert_eq!(sub("abc", 3, 1), "");
+        assert_eq!(sub("", 0, 1), "");
+        assert_eq!(sub("hello", 1, 0), "");
+        assert_eq!(sub("e\u{301}x", 0, 1), "\u{e9}");
+        assert_eq!(sub("🇩🇪🇫🇷x", 1, 1), "🇫🇷");
+        assert_eq!(sub("abc", i64::MIN, i64::MAX), "abc");
+        assert_eq!(
+            detail("substr", &[s("abc"), n("1.5"), Value::int(1)]),
+            "Call to function \"substr\" failed: value must be a whole number, between -9223372036854775808 and 9223372036854775807."
+        );
+    }
+
+    #[test]
+    fn strrev_keeps_grapheme_clusters_whole() {
+        assert_eq!(text("strrev", &[s("e\u{301}x")]), "x\u{e9}");
+        assert_eq!(text("strrev", &[s("🇩🇪🇫🇷")]), "🇫🇷🇩🇪");
+        assert_eq!(text("strrev", &[s("")]), "");
+    }
+
+    #[test]
+    fn case_mappings_are_gos_simple_mappings() {
+        assert_eq!(text("upper", &[s("straße ǆ ᾳ ﬁ ı")]), "STRAßE Ǆ ᾼ ﬁ I");
+        assert_eq!(text("lower", &[s("İSTANBUL ΣΑΣ ǅ")]), "istanbul σασ ǆ");
+        assert_eq!(
+            text("title", &[s("hello wORLD ǆemal o'neil 3d x_y é-b")]),
+            "Hello WORLD ǅemal O'Neil 3d X_y É-B"
+        );
+        assert_eq!(
+            text("title", &[s("a\u{a0}b\u{2003}c ა")]),
+            "A\u{a0}B\u{2003}C ა"
+        );
+    }
+
+    #[test]
+    fn trims_and_chomp_follow_go() {
+        assert_eq!(text("trim", &[s("?!hello?!"), s("!?")]), "hello");
+        assert_eq!(text("trim", &[s("abc"), s("")]), "abc");
+        assert_eq!(text("trimprefix", &[s("helloworld"), s("hello")]), "world");
+        assert_eq!(
+            text("trimprefix", &[s("helloworld"), s("world")]),
+            "helloworld"
+        );
+        assert_eq!(text("trimsuffix", &[s("helloworld"), s("world")]), "hello");
+        assert_eq!(text("trimspace", &[s("\u{a0} x \u{3000}\n")]), "x");
+        assert_eq!(text("trimspace", &[s("\u{85}x\u{200b}")]), "x\u{200b}");
+        assert_eq!(text("chomp", &[s("a\n\r\n\r")]), "a");
+        assert_eq!(text("chomp", &[s("a\n b\r")]), "a\n b");
+    }
+
+    #[test]
+    fn indent_refuses_negative_and_enormous_counts() {
+        assert_eq!(
+            text("indent", &[Value::int(2), s("a\r\nb\n")]),
+            "a\r\n  b\n  "
+        );
+        assert_eq!(text("indent", &[Value::int(0), s("a\nb")]), "a\nb");
+        assert_eq!(
+            detail("indent", &[Value::int(-1), s("a\nb")]),
+            "Call to function \"indent\" failed: panic in function implementation: strings: negative Repeat count."
+        );
+        assert!(detail("indent", &[Value::int(1 << 40), s("a\nb")]).contains("longer than"));
+        assert!(detail("indent", &[n("1.5"), s("a")]).contains("whole number"));
+    }
+
+    #[test]
+    fn amplifying_functions_refuse_enormous_results() {
+        let big = "x".repeat(1 << 20);
+        let wide = "y".repeat(1 << 10);
+        assert!(detail("replace", &[s(&big), s(""), s(&wide)]).contains("longer than"));
+        assert!(detail("replace", &[s(&big), s("/x/"), s(&wide)]).contains("longer than"));
+        let many = Value::list(Type::String, vec![s(""); 1 << 10]);
+        assert!(detail("join", &[s(&"z".repeat(1 << 18)), many]).contains("longer than"));
+    }
+
+    #[test]
+    fn results_are_nfc_normalised_like_cty_strings() {
+        assert_eq!(text("replace", &[s("e!"), s("!"), s("\u{301}")]), "\u{e9}");
+        assert_eq!(text("join", &[s(""), strings(&["e", "\u{301}"])]), "\u{e9}");
+    }
 }
