@@ -11,7 +11,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// Digits kept for inexact results (division, roots): a bit more than cty's 512-bit mantissa.
-const DIVISION_PRECISION: u64 = 160;
+const DIVISION_PRECISION: u64 = 170;
+
+/// Significant digits shown: about what cty's 512-bit floats can tell apart, so that rounding
+/// noise in the last internal digits (`2/3*3`) never shows.
+const DISPLAY_PRECISION: u64 = 155;
 
 #[derive(Clone, Debug)]
 pub enum Number {
@@ -249,8 +253,15 @@ impl Number {
         if other.is_infinite() {
             return Ok(Number::Int(0));
         }
-        let q =
-            self.big().with_prec(DIVISION_PRECISION) / other.big().with_prec(DIVISION_PRECISION);
+        // bigdecimal's `/` keeps only 100 digits; divide the scaled integers instead so the
+        // quotient keeps DIVISION_PRECISION significant digits (cty keeps 512 bits).
+        let (an, ascale) = self.big().as_bigint_and_exponent();
+        let (bn, bscale) = other.big().as_bigint_and_exponent();
+        let digits = |n: &num_bigint::BigInt| n.magnitude().to_string().len() as i64;
+        let extra =
+            (DIVISION_PRECISION as i64 + digits(&bn) - digits(&an)).clamp(0, 4 * MAX_DIGITS);
+        let scaled = an * num_bigint::BigInt::from(10u8).pow(extra as u32);
+        let q = BigDecimal::new(scaled / bn, ascale - bscale + extra);
         Ok(Number::from_big(q.with_prec(DIVISION_PRECISION)))
     }
 
@@ -368,6 +379,11 @@ impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Number::Int(i) => write!(f, "{i}"),
+            Number::Big(b) if b.digits() > DISPLAY_PRECISION => f.write_str(
+                &b.with_prec(DISPLAY_PRECISION)
+                    .normalized()
+                    .to_plain_string(),
+            ),
             Number::Big(b) => f.write_str(&b.normalized().to_plain_string()),
             Number::PosInf => f.write_str("+Inf"),
             Number::NegInf => f.write_str("-Inf"),
@@ -413,6 +429,14 @@ mod tests {
             .unwrap()
             .to_string()
             .starts_with("0.3333333333"));
+    }
+
+    #[test]
+    fn division_keeps_about_as_many_digits_as_terraform() {
+        let third = n("1").div(&n("3")).unwrap().to_string();
+        assert_eq!(third.len(), 2 + 155, "{third}");
+        let back = n("2").div(&n("3")).unwrap().mul(&n("3")).unwrap();
+        assert_eq!(back.to_string(), "2");
     }
 
     #[test]
