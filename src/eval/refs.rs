@@ -14,6 +14,9 @@ pub struct Reference {
     pub attrs: Vec<String>,
     /// The first index key when it is a literal (`aws_x.y["k"]`, `aws_x.y[0]`).
     pub key: Option<InstanceKeyLit>,
+    /// The first index expression after the attributes, literal or not (`aws_x.y[each.key]`):
+    /// the graph evaluates it per instance to find which instance is meant.
+    pub key_expr: Option<Expression>,
     pub span: Span,
 }
 
@@ -59,6 +62,7 @@ impl Walker {
         let mut attrs = Vec::new();
         let mut end = span;
         let mut key = None;
+        let mut key_expr = None;
         for op in ops {
             match op.value() {
                 TraversalOperator::GetAttr(a) if attrs.len() < 3 && key.is_none() => {
@@ -67,10 +71,16 @@ impl Walker {
                 }
                 TraversalOperator::Index(Expression::String(s)) if key.is_none() => {
                     key = Some(InstanceKeyLit::String(s.value().to_string()));
+                    key_expr = Some(Expression::String(s.clone()));
                     break;
                 }
                 TraversalOperator::Index(Expression::Number(n)) if key.is_none() => {
                     key = n.value().as_i64().map(InstanceKeyLit::Int);
+                    key_expr = Some(Expression::Number(n.clone()));
+                    break;
+                }
+                TraversalOperator::Index(e) => {
+                    key_expr = Some(e.clone());
                     break;
                 }
                 TraversalOperator::LegacyIndex(i) if key.is_none() => {
@@ -84,6 +94,7 @@ impl Walker {
             root: name.to_string(),
             attrs,
             key,
+            key_expr,
             span: span.to(end),
         });
     }
