@@ -2,7 +2,7 @@
 //! and printed as `terraform console` prints it; an error is reported and the next line read.
 
 use super::inputs::{gather, VarFlag, VarFlags};
-use super::output::{print_diagnostics, stdout_line};
+use super::terminal::{print_diagnostics, stdout_line};
 use bcmhcl::config::load_module;
 use bcmhcl::diag::{Diagnostics, SourceMap};
 use bcmhcl::eval::module::{evaluate_module, EvalOptions, ModuleEvaluator, ModuleScope};

@@ -2,8 +2,9 @@
 //! subcommand, diagnostics on stderr, data on stdout, exit codes. Nothing imports this module.
 
 mod console;
+mod graph;
 mod inputs;
-mod output;
+mod terminal;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Evaluate expressions interactively in a module's scope, like `terraform console`.
     Console(console::ConsoleArgs),
+    /// Print the dependency graph as Graphviz DOT, like `terraform graph`.
+    Graph(graph::GraphArgs),
 }
 
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite
@@ -101,5 +104,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Validate(a) => validate::run(a, &ordered),
         Command::Console(a) => console::run(a, &ordered),
+        Command::Graph(a) => graph::run(a),
     }
 }

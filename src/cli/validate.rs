@@ -1,7 +1,7 @@
 //! `bcmhcl validate [DIR]`: everything knowable without a headnode.
 
 use super::inputs::{gather, VarFlag, VarFlags};
-use super::output::{print_diagnostics, stdout_line};
+use super::terminal::{print_diagnostics, stdout_line};
 use bcmhcl::config::load_module;
 use bcmhcl::diag::SourceMap;
 use bcmhcl::eval::module::{evaluate_module, EvalOptions};

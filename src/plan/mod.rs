@@ -1,6 +1,8 @@
 //! Plans: the changes that bring recorded state to the configuration, with Terraform's actions
 //! and reasons. Built by the engine, rendered by `render::plan`, applied by `exec`.
 
+pub mod expand;
+
 use crate::addr::ResourceInstanceAddr;
 use crate::value::Value;
 
