@@ -1,0 +1,99 @@
+//! What `plan`, `apply` and `output` share: loading the root module, its inputs, the state, the
+//! providers and a runtime for the providers' network and process work.
+
+use super::inputs::{gather, VarFlag, VarFlags};
+use super::terminal::print_diagnostics;
+use bcmhcl::config::{load_module, Module};
+use bcmhcl::diag::{Diagnostics, SourceMap};
+use bcmhcl::eval::module::{EvalOptions, RawInput};
+use bcmhcl::provider::ProviderRegistry;
+use bcmhcl::state::{LocalStore, State};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Flags of commands that plan.
+#[derive(Args, Debug, Clone)]
+pub struct RunFlags {
+    /// The module directory (default: the current directory).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarFlags,
+    /// Plain text without colour.
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+    /// The state file (default: terraform.tfstate in the module directory).
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Accepted for Terraform compatibility; bcmhcl reads current objects through providers.
+    #[arg(long = "refresh", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub refresh: Option<bool>,
+    /// Accepted for Terraform compatibility (state locking arrives with the state issue).
+    #[arg(long = "lock", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub lock: Option<bool>,
+}
+
+pub struct Root {
+    pub dir: PathBuf,
+    pub sources: SourceMap,
+    pub module: Module,
+    pub inputs: Vec<RawInput>,
+    pub eval: EvalOptions,
+    pub store: LocalStore,
+    pub state: State,
+    pub providers: ProviderRegistry,
+    pub runtime: tokio::runtime::Runtime,
+    pub no_color: bool,
+}
+
+impl Root {
+    pub fn load(flags: &RunFlags, ordered: &[VarFlag]) -> Result<Root, ExitCode> {
+        let dir = flags.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        let mut sources = SourceMap::new();
+        let (module, mut diags) = load_module(&dir, &mut sources);
+        let inputs = gather(&dir, ordered, &mut sources, &mut diags);
+        let store = LocalStore::new(flags.state.clone().unwrap_or_else(|| dir.join("terraform.tfstate")));
+        let state = match store.load() {
+            Ok(s) => s.unwrap_or_else(State::new),
+            Err(e) => {
+                diags.push(e.to_diagnostic());
+                State::new()
+            }
+        };
+        if diags.has_errors() {
+            print_diagnostics(&diags, &sources, flags.no_color);
+            return Err(ExitCode::from(1));
+        }
+        if !diags.is_empty() {
+            print_diagnostics(&diags, &sources, flags.no_color);
+        }
+        let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("Error: cannot start the async runtime: {e}");
+                return Err(ExitCode::from(1));
+            }
+        };
+        let eval = EvalOptions {
+            path_root: dir.clone(),
+            path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.clone()),
+            ..EvalOptions::default()
+        };
+        Ok(Root {
+            dir,
+            sources,
+            module,
+            inputs,
+            eval,
+            store,
+            state,
+            providers: bcmhcl::provider::builtin::registry(),
+            runtime,
+            no_color: flags.no_color,
+        })
+    }
+
+    pub fn report(&self, diags: &Diagnostics) {
+        print_diagnostics(diags, &self.sources, self.no_color);
+    }
+}

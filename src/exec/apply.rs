@@ -1,0 +1,218 @@
+//! The apply executor: one change at a time in dependency order (the plan walk calls it as it
+//! goes), Terraform's progress lines, provisioners, and the state written after every finished
+//! operation so that nothing completed is ever lost.
+
+use crate::addr::ResourceInstanceAddr;
+use crate::config::Resource;
+use crate::diag::Diagnostic;
+use crate::plan::build::{Executor, Provisioners};
+use crate::plan::provisioner::When;
+use crate::plan::{Action, ResourceChange};
+use crate::provider::local_exec::LocalExec;
+use crate::provider::{ApplyRequest, ProviderRegistry};
+use crate::schema::encode_attributes;
+use crate::state::{EachMode, InstanceState, LocalStore, State};
+use crate::value::Value;
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// Where progress goes: Terraform's plain lines by default.
+pub trait Reporter {
+    fn line(&mut self, text: &str);
+}
+
+/// Prints progress lines on stdout.
+pub struct StdoutReporter;
+
+impl Reporter for StdoutReporter {
+    fn line(&mut self, text: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    }
+}
+
+/// Counts of what was done, for "Apply complete! Resources: A added, C changed, D destroyed."
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Applied {
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+}
+
+pub struct ApplyExecutor<'a> {
+    pub providers: &'a ProviderRegistry,
+    pub runtime: &'a tokio::runtime::Handle,
+    pub state: State,
+    pub store: &'a LocalStore,
+    pub reporter: &'a mut dyn Reporter,
+    /// Values of sensitive variables, masked in provisioner output.
+    pub secrets: Vec<String>,
+    pub applied: Applied,
+    pending_dependencies: std::collections::BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>>,
+}
+
+impl<'a> ApplyExecutor<'a> {
+    pub fn new(
+        providers: &'a ProviderRegistry,
+        runtime: &'a tokio::runtime::Handle,
+        state: State,
+        store: &'a LocalStore,
+        reporter: &'a mut dyn Reporter,
+        secrets: Vec<String>,
+    ) -> ApplyExecutor<'a> {
+        ApplyExecutor {
+            providers,
+            runtime,
+            state,
+            store,
+            reporter,
+            secrets,
+            applied: Applied::default(),
+            pending_dependencies: Default::default(),
+        }
+    }
+
+    fn save(&mut self) -> Result<(), Diagnostic> {
+        self.store.save(&mut self.state).map_err(|e| e.to_diagnostic())
+    }
+
+    fn run_provisioners(&mut self, addr: &ResourceInstanceAddr, object: &Value, when: When, provisioners: &Provisioners) -> Result<(), Diagnostic> {
+        let prefix = addr.to_string();
+        for run in provisioners(object, when) {
+            let run = run?;
+            self.reporter.line(&format!("{prefix}: Provisioning with 'local-exec'..."));
+            let exec = LocalExec {
+                command: run.command.clone(),
+                interpreter: run.interpreter.clone(),
+                environment: run.environment.clone(),
+                working_dir: run.working_dir.clone(),
+                quiet: run.quiet || run.sensitive,
+            };
+            let mut lines = Vec::new();
+            let result = self.runtime.block_on(exec.run(&prefix, &self.secrets, &mut |l| lines.push(l)));
+            if run.sensitive {
+                self.reporter.line(&format!("{prefix} (local-exec): (output suppressed due to sensitive value in config)"));
+            } else {
+                for l in lines {
+                    self.reporter.line(&l);
+                }
+            }
+            match result {
+                Ok(()) => {}
+                Err(d) if run.continue_on_failure => {
+                    self.reporter.line(&format!("{prefix}: provisioner failed, continuing (on_failure = continue): {}", d.summary));
+                }
+                Err(d) => return Err(d),
+            }
+        }
+        Ok(())
+    }
+
+    fn elapsed(start: Instant) -> String {
+        format!("{}s", start.elapsed().as_secs())
+    }
+}
+
+fn id_of(v: &Value) -> Option<String> {
+    v.as_attrs()
+        .and_then(|a| a.get("id"))
+        .and_then(|id| id.as_str().map(str::to_string))
+}
+
+impl Executor for ApplyExecutor<'_> {
+    fn dependencies(&mut self, inst: &ResourceInstanceAddr, deps: &BTreeSet<ResourceInstanceAddr>) {
+        self.pending_dependencies.insert(inst.clone(), deps.clone());
+    }
+
+    fn execute(&mut self, change: &ResourceChange, r: &Resource, config: &Value, provisioners: &Provisioners) -> Result<Value, Diagnostic> {
+        let addr = &change.addr;
+        let provider = self.providers.for_type(&addr.resource.type_name, r.span)?.clone();
+        let block = provider
+            .schema()
+            .resource_schemas
+            .get(&addr.resource.type_name)
+            .map(|s| s.block.clone())
+            .unwrap_or_default();
+        let destroy_first = matches!(change.action, Action::Delete | Action::DeleteThenCreate);
+        if destroy_first {
+            let start = Instant::now();
+            let id = change.before.as_ref().and_then(id_of).map(|i| format!(" [id={i}]")).unwrap_or_default();
+            self.reporter.line(&format!("{addr}: Destroying...{id}"));
+            let before = change.before.clone().unwrap_or(Value::NULL);
+            self.run_provisioners(addr, &before, When::Destroy, provisioners)?;
+            self.runtime.block_on(provider.apply(ApplyRequest {
+                type_name: &addr.resource.type_name,
+                prior: change.before.as_ref(),
+                planned: None,
+                config,
+            }))?;
+            self.state.remove_instance(addr);
+            self.save()?;
+            self.reporter.line(&format!("{addr}: Destruction complete after {}", Self::elapsed(start)));
+            self.applied.destroyed += 1;
+            if change.action == Action::Delete {
+                return Ok(Value::NULL);
+            }
+        }
+        let creating = change.before.is_none() || change.action.is_replace();
+        let start = Instant::now();
+        if creating {
+            self.reporter.line(&format!("{addr}: Creating..."));
+        } else {
+            let id = change.before.as_ref().and_then(id_of).map(|i| format!(" [id={i}]")).unwrap_or_default();
+            self.reporter.line(&format!("{addr}: Modifying...{id}"));
+        }
+        let prior = if creating { None } else { change.before.as_ref() };
+        let new = self.runtime.block_on(provider.apply(ApplyRequest {
+            type_name: &addr.resource.type_name,
+            prior,
+            planned: change.after.as_ref(),
+            config,
+        }))?;
+        let each = match addr.key {
+            crate::addr::InstanceKey::None => None,
+            crate::addr::InstanceKey::Int(_) => Some(EachMode::List),
+            crate::addr::InstanceKey::Str(_) => Some(EachMode::Map),
+        };
+        let mut dependencies: Vec<String> = self
+            .pending_dependencies
+            .get(addr)
+            .map(|d| d.iter().map(|a| a.resource.to_string()).collect())
+            .unwrap_or_default();
+        dependencies.sort();
+        dependencies.dedup();
+        let inst = InstanceState {
+            key: addr.key.clone(),
+            tainted: false,
+            deposed: None,
+            schema_version: provider.schema().resource_schemas.get(&addr.resource.type_name).map_or(0, |s| s.version),
+            attributes: encode_attributes(&new, &block),
+            sensitive_attributes: Vec::new(),
+            private: None,
+            dependencies,
+            create_before_destroy: change.action == Action::CreateThenDelete,
+        };
+        let provider_field = format!("provider[\"{}\"]", provider.source());
+        self.state.set_instance(addr, each, &provider_field, inst.clone());
+        self.save()?;
+        if creating {
+            if let Err(d) = self.run_provisioners(addr, &new, When::Create, provisioners) {
+                // A failed creation-time provisioner taints the instance, as in Terraform.
+                let mut tainted = inst;
+                tainted.tainted = true;
+                self.state.set_instance(addr, each, &provider_field, tainted);
+                self.save()?;
+                return Err(d);
+            }
+        }
+        let id = id_of(&new).map(|i| format!(" [id={i}]")).unwrap_or_default();
+        if creating {
+            self.reporter.line(&format!("{addr}: Creation complete after {}{id}", Self::elapsed(start)));
+            self.applied.added += 1;
+        } else {
+            self.reporter.line(&format!("{addr}: Modifications complete after {}{id}", Self::elapsed(start)));
+            self.applied.changed += 1;
+        }
+        Ok(new)
+    }
+}

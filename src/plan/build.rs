@@ -1,0 +1,703 @@
+//! The plan walk: evaluates the module in dependency order, expands resources into instances,
+//! asks each instance's provider what its configuration means against the prior state, and
+//! records the resulting actions. Synchronous; data sources are read through a runtime handle.
+
+use super::expand::{expand_count, expand_for_each, Expansion};
+use super::provisioner::{ProvisionerRun, When};
+use super::{Action, ActionReason, AttrPath, OutputChange, PathStep, Plan, ResourceChange};
+use crate::addr::{InstanceKey, ModuleInstance, ResourceAddr, ResourceInstanceAddr};
+use crate::config::{Module, Resource, ResourceMode};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+use crate::eval::module::{
+    evaluate_variables_only, EvalOptions, ModuleEvaluator, ModuleScope, ModuleValues, RawInput,
+};
+use crate::eval::{Resolver, Scope};
+use crate::graph::{self, Node};
+use crate::provider::{PlanRequest, ProviderRegistry};
+use crate::schema::{decode_attributes, Block};
+use crate::state::State;
+use crate::value::{Attrs, Type, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// What the plan walk needs.
+pub struct PlanContext<'a> {
+    pub module: &'a Module,
+    pub sources: &'a SourceMap,
+    pub inputs: &'a [RawInput],
+    pub eval: &'a EvalOptions,
+    pub prior: &'a State,
+    pub providers: &'a ProviderRegistry,
+    /// For reading data sources during the plan.
+    pub runtime: &'a tokio::runtime::Handle,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    pub destroy: bool,
+    /// `-replace=ADDR`: instances to replace even if unchanged.
+    pub replace: Vec<String>,
+}
+
+/// The values and dependencies learnt while planning, which apply needs again.
+pub struct PlanResult {
+    pub plan: Plan,
+    pub values: ModuleValues,
+    /// For every instance in configuration: the instances it depends on.
+    pub dependencies: BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>>,
+}
+
+/// Values of resources planned so far: the aggregate each reference sees (an object keyed by
+/// `for_each` key, a tuple for `count`, the object itself otherwise).
+#[derive(Default)]
+pub struct ResourceValues {
+    pub aggregates: HashMap<usize, Value>,
+    pub instances: HashMap<usize, BTreeMap<InstanceKey, Value>>,
+    pub expansions: HashMap<usize, Expansion>,
+}
+
+impl ResourceValues {
+    /// Records one instance's value, updating the aggregate in place when nothing else holds
+    /// it, so that chains of thousands of instances stay linear.
+    pub fn set(&mut self, idx: usize, key: &InstanceKey, value: Value) {
+        self.instances.entry(idx).or_default().insert(key.clone(), value.clone());
+        match key {
+            InstanceKey::None => {
+                self.aggregates.insert(idx, value);
+            }
+            InstanceKey::Str(k) => {
+                let agg = self
+                    .aggregates
+                    .entry(idx)
+                    .or_insert_with(|| Value::object(Attrs::new()));
+                if let Value::Object(attrs) = agg {
+                    Arc::make_mut(attrs).insert(k.as_str().into(), value);
+                }
+            }
+            InstanceKey::Int(_) => {
+                let items: Vec<Value> = self.instances[&idx].values().cloned().collect();
+                self.aggregates.insert(idx, Value::tuple(items));
+            }
+        }
+    }
+
+    /// The value a reference to a whole resource sees before any instance is known.
+    pub fn start(&mut self, idx: usize, expansion: &Expansion) {
+        let empty = match expansion {
+            Expansion::Single => Value::unknown(),
+            Expansion::Count(_) => Value::tuple(Vec::new()),
+            Expansion::ForEach(_) => Value::object(Attrs::new()),
+        };
+        self.aggregates.insert(idx, empty);
+        self.instances.insert(idx, BTreeMap::new());
+        self.expansions.insert(idx, expansion.clone());
+    }
+}
+
+/// Resolves `data.T.N`, `T.N` and `module.M` to planned values.
+pub struct ResourceResolver<'a> {
+    pub module: &'a Module,
+    pub values: &'a ResourceValues,
+}
+
+impl Resolver for ResourceResolver<'_> {
+    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), Diagnostic> {
+        let (mode, type_name, name, consumed) = match root {
+            "data" => match (attrs.first(), attrs.get(1)) {
+                (Some(t), Some(n)) => (ResourceMode::Data, *t, *n, 2),
+                _ => return Err(Diagnostic::error("Invalid reference").detail("The \"data\" object must be followed by two attribute names: the data source type and the resource name.").at(span)),
+            },
+            "module" => {
+                return Err(Diagnostic::error("Module calls are not supported yet")
+                    .detail("bcmhcl plans root modules only so far; module calls arrive with the plan engine's module support.")
+                    .at(span))
+            }
+            t => match attrs.first() {
+                Some(n) => (ResourceMode::Managed, t, *n, 1),
+                None => return Err(Diagnostic::error("Invalid reference").detail("A reference to a resource type must be followed by at least one attribute access, specifying the resource name.").at(span)),
+            },
+        };
+        let Some(idx) = self
+            .module
+            .resources
+            .iter()
+            .position(|r| r.mode == mode && r.type_name == type_name && r.name == name)
+        else {
+            let kind = if mode == ResourceMode::Data { "data" } else { "managed" };
+            return Err(Diagnostic::error("Reference to undeclared resource")
+                .detail(format!("A {kind} resource {type_name:?} {name:?} has not been declared in the root module."))
+                .at(span));
+        };
+        let v = self.values.aggregates.get(&idx).cloned().unwrap_or_else(Value::unknown);
+        Ok((v, consumed))
+    }
+}
+
+pub fn resource_addr(r: &Resource) -> ResourceAddr {
+    ResourceAddr {
+        module: ModuleInstance::root(),
+        mode: r.mode,
+        type_name: r.type_name.clone(),
+        name: r.name.clone(),
+    }
+}
+
+/// Evaluation of the module's expressions during the walk.
+pub struct Walk<'a> {
+    pub module: &'a Module,
+    pub ev: ModuleEvaluator<'a>,
+    pub values: ModuleValues,
+    pub resources: ResourceValues,
+}
+
+impl<'a> Walk<'a> {
+    pub fn new(module: &'a Module, sources: &'a SourceMap, opts: &EvalOptions, values: ModuleValues) -> Walk<'a> {
+        Walk {
+            module,
+            ev: ModuleEvaluator::new(module, sources, opts),
+            values,
+            resources: ResourceValues::default(),
+        }
+    }
+
+    /// Evaluates `e` with `bindings` (`count`, `each`, `self`) in scope.
+    pub fn eval(&self, e: &crate::config::Expr, bindings: &[(&'static str, Value)]) -> Result<Value, Diagnostic> {
+        let resources = ResourceResolver { module: self.module, values: &self.resources };
+        let resolver = ModuleScope { module: self.module, values: &self.values, external: Some(&resources) };
+        self.eval_bound(e, &Scope::new(&resolver), bindings)
+    }
+
+    fn eval_bound(&self, e: &crate::config::Expr, scope: &Scope, bindings: &[(&'static str, Value)]) -> Result<Value, Diagnostic> {
+        match bindings.split_first() {
+            None => self.ev.eval(e, scope),
+            Some(((name, v), rest)) => self.eval_bound(e, &scope.bind(name, v.clone()), rest),
+        }
+    }
+
+    /// The `local-exec` provisioners of `r` that run at `when`, evaluated for one instance whose
+    /// object (`self`) is `self_value`.
+    pub fn provisioners(&self, r: &Resource, bindings: &[(&'static str, Value)], self_value: &Value, when: When) -> Vec<Result<ProvisionerRun, Diagnostic>> {
+        let mut with_self = bindings.to_vec();
+        with_self.push(("self", self_value.clone()));
+        r.provisioners
+            .iter()
+            .filter_map(|p| {
+                let run = super::provisioner::decode(p, &|e| self.eval(e, &with_self));
+                match run {
+                    Ok(run) if run.when == when => Some(Ok(run)),
+                    Ok(_) => None,
+                    Err(d) => Some(Err(d)),
+                }
+            })
+            .collect()
+    }
+
+    /// How resource `idx` repeats.
+    pub fn expansion(&self, r: &Resource) -> Result<Expansion, Diagnostic> {
+        if let Some(c) = &r.count {
+            return expand_count(&self.eval(c, &[])?, c.span());
+        }
+        if let Some(f) = &r.for_each {
+            return expand_for_each(&self.eval(f, &[])?, f.span());
+        }
+        Ok(Expansion::Single)
+    }
+
+    /// The instances of resource `idx` in an order where every instance comes after the
+    /// instances of the same resource it refers to.
+    pub fn instance_order(&self, idx: usize, g: &graph::ModuleGraph, expansion: &Expansion) -> Result<(Vec<InstanceKey>, HashMap<InstanceKey, Vec<InstanceKey>>), Diagnostic> {
+        let r = &self.module.resources[idx];
+        let keys = expansion.keys();
+        let mut deps: HashMap<InstanceKey, Vec<InstanceKey>> = HashMap::new();
+        let Some(self_refs) = g.self_references.get(&idx) else {
+            return Ok((keys, deps));
+        };
+        for key in &keys {
+            let bindings = expansion.bindings(key);
+            let mut mine = Vec::new();
+            for reference in self_refs {
+                match &reference.key_expr {
+                    Some(kexpr) => {
+                        let kv = self.eval(&crate::config::Expr::new(reference.span.file, kexpr.clone()), &bindings);
+                        match kv.ok().map(|v| v.unmark().0.clone()) {
+                            Some(v) if v.is_null() => {}
+                            Some(Value::String(s)) => mine.push(InstanceKey::Str(s.to_string())),
+                            Some(Value::Number(n)) if n.to_i64().is_some() => {
+                                mine.push(InstanceKey::Int(n.to_i64().unwrap_or(0)))
+                            }
+                            // An unknown or failing key: it may be any instance.
+                            _ => mine.extend(keys.iter().filter(|k| *k != key).cloned()),
+                        }
+                    }
+                    None => mine.extend(keys.iter().filter(|k| *k != key).cloned()),
+                }
+            }
+            if mine.contains(key) {
+                return Err(Diagnostic::error(format!("Cycle: {}{key}", r.address()))
+                    .detail("This instance refers to itself.")
+                    .at(self_refs[0].span));
+            }
+            deps.insert(key.clone(), mine);
+        }
+        let order = graph::instance_order(&keys, &|k| deps.get(k).cloned().unwrap_or_default(), &r.address(), r.span)?;
+        Ok((order, deps))
+    }
+}
+
+/// The type of an unknown value that stands for a whole planned object.
+fn planned_unknown(block: &Block) -> Value {
+    Value::Unknown(block.object_type())
+}
+
+/// Paths at which `a` and `b` differ, at the top level of the object.
+fn changed_attributes(prior: &Value, planned: &Value) -> Vec<String> {
+    let (Some(a), Some(b)) = (prior.as_attrs(), planned.as_attrs()) else {
+        return Vec::new();
+    };
+    b.iter()
+        .filter(|(k, v)| {
+            let before = a.get(*k).map(|p| p.unmark_deep().0).unwrap_or(Value::NULL);
+            before.equals(&v.unmark_deep().0) != Some(true)
+        })
+        .map(|(k, _)| k.to_string())
+        .collect()
+}
+
+/// Carries out planned changes as the walk reaches them (apply); the plan walk itself only
+/// records them.
+pub trait Executor {
+    /// Makes `change` real; returns the new object (null when deleted). `provisioners` gives
+    /// the instance's provisioners for an object and a moment (creation or destruction).
+    fn execute(&mut self, change: &ResourceChange, resource: &Resource, config: &Value, provisioners: &Provisioners) -> Result<Value, Diagnostic>;
+    /// Records the dependencies of an instance for the state file.
+    fn dependencies(&mut self, _inst: &ResourceInstanceAddr, _deps: &BTreeSet<ResourceInstanceAddr>) {}
+}
+
+/// The provisioners of one instance, evaluated for its object (`self`) at a moment.
+pub type Provisioners<'a> = dyn Fn(&Value, When) -> Vec<Result<ProvisionerRun, Diagnostic>> + 'a;
+
+/// Builds the plan.
+pub fn build_plan(ctx: &PlanContext, opts: &PlanOptions) -> (Option<PlanResult>, Diagnostics) {
+    walk_module(ctx, opts, None)
+}
+
+/// Walks the module in dependency order, planning every instance; with an executor, applies each
+/// change as soon as its dependencies are done, so later instances see real values. An instance
+/// whose dependency failed is skipped and reported once.
+pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut dyn Executor>) -> (Option<PlanResult>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let g = match graph::build(ctx.module, ctx.sources) {
+        Ok(g) => g,
+        Err(d) => return (None, d),
+    };
+    let (values, vdiags) = evaluate_variables_only(ctx.module, ctx.sources, ctx.inputs, ctx.eval);
+    let failed = vdiags.has_errors();
+    diags.extend(vdiags);
+    if failed {
+        return (None, diags);
+    }
+    let mut walk = Walk::new(ctx.module, ctx.sources, ctx.eval, values);
+    let mut plan = Plan { destroy: opts.destroy, ..Plan::default() };
+    let mut dependencies: BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>> = BTreeMap::new();
+    let mut in_config: BTreeSet<ResourceInstanceAddr> = BTreeSet::new();
+    // Instances with changes pending, so data sources depending on them wait for apply.
+    let mut pending: BTreeSet<usize> = BTreeSet::new();
+    // Instances whose apply failed or was skipped: their dependents are skipped, and reported
+    // once, not as errors of their own (Terraform's upstream-failed rule).
+    let mut failed: BTreeSet<ResourceInstanceAddr> = BTreeSet::new();
+    let mut skipped: Vec<String> = Vec::new();
+
+    for node_index in &g.order {
+        let node = g.graph[*node_index].clone();
+        match &node {
+            Node::Local(name) => {
+                let local = &ctx.module.locals[name];
+                let v = walk.eval(&local.expr, &[]).unwrap_or_else(|d| {
+                    diags.push(d.context("locals"));
+                    Value::unknown()
+                });
+                walk.values.locals.insert(name.clone(), v);
+            }
+            Node::Output(name) => {
+                let out = &ctx.module.outputs[name];
+                let Some(e) = &out.value else { continue };
+                match walk.eval(e, &[]) {
+                    Ok(v) => {
+                        if v.contains_sensitive() && !out.sensitive {
+                            diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, bcmhcl requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").at(out.span));
+                        }
+                        walk.values.outputs.insert(name.clone(), v.mark_if(out.sensitive));
+                    }
+                    Err(d) => diags.push(d.context(format!("output {name:?}"))),
+                }
+            }
+            Node::Resource(idx) => {
+                let idx = *idx;
+                let r = &ctx.module.resources[idx];
+                let provider = match ctx.providers.for_type(&r.type_name, r.span) {
+                    Ok(p) => p.clone(),
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+                let schema = provider.schema();
+                let block = match r.mode {
+                    ResourceMode::Managed => schema.resource_schemas.get(&r.type_name),
+                    ResourceMode::Data => schema.data_source_schemas.get(&r.type_name),
+                };
+                let Some(block) = block.map(|s| &s.block) else {
+                    diags.push(Diagnostic::error("Unsupported resource type").detail(format!("The provider {} has no {} type {:?}.", provider.source(), if r.mode == ResourceMode::Data { "data source" } else { "resource" }, r.type_name)).at(r.span));
+                    continue;
+                };
+                let expansion = if opts.destroy {
+                    Expansion::ForEach(Vec::new())
+                } else {
+                    match walk.expansion(r) {
+                        Ok(e) => e,
+                        Err(d) => {
+                            diags.push(d);
+                            continue;
+                        }
+                    }
+                };
+                walk.resources.start(idx, &expansion);
+                let (order, self_deps) = match walk.instance_order(idx, &g, &expansion) {
+                    Ok(o) => o,
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+                let addr = resource_addr(r);
+                let other_deps = instance_dependencies(ctx.module, &g, &node, &walk);
+                for key in order {
+                    let inst = addr.instance(key.clone());
+                    in_config.insert(inst.clone());
+                    let mut deps = other_deps.clone();
+                    for k in self_deps.get(&key).into_iter().flatten() {
+                        deps.insert(addr.instance(k.clone()));
+                    }
+                    dependencies.insert(inst.clone(), deps);
+                    let bindings = expansion.bindings(&key);
+                    let config = {
+                        let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
+                        let (v, ds) = crate::schema::load::decode_body(&r.body, r.file, block, &eval);
+                        let bad = ds.iter().any(|d| d.is_error());
+                        for d in ds {
+                            diags.push(d);
+                        }
+                        if bad {
+                            walk.resources.set(idx, &key, planned_unknown(block));
+                            continue;
+                        }
+                        v
+                    };
+                    let (value, change) = match r.mode {
+                        ResourceMode::Data => {
+                            let deps_pending = r.depends_on.iter().any(|_| !pending.is_empty())
+                                || other_deps_pending(&dependencies[&inst], &pending, ctx.module);
+                            if config.is_wholly_known() && !deps_pending {
+                                let read = ctx.runtime.block_on(provider.read_data(&r.type_name, &config));
+                                match read {
+                                    Ok(v) => (v, None),
+                                    Err(d) => {
+                                        diags.push(d.at(r.span));
+                                        (planned_unknown(block), None)
+                                    }
+                                }
+                            } else {
+                                let reason = if config.is_wholly_known() { ActionReason::ReadBecauseDependencyPending } else { ActionReason::ReadBecauseConfigUnknown };
+                                let after = planned_unknown(block);
+                                (after.clone(), Some(ResourceChange { addr: inst.clone(), provider: provider.source().to_string(), action: Action::Read, reason: Some(reason), before: None, after: Some(after), replace_paths: Vec::new() }))
+                            }
+                        }
+                        ResourceMode::Managed => {
+                            let prior_state = ctx.prior.instance(&inst);
+                            let prior = prior_state.map(|s| decode_attributes(&s.attributes, block));
+                            match plan_instance(&provider, r, block, &inst, prior.as_ref(), prior_state.is_some_and(|s| s.tainted), &config, opts, &walk, &bindings) {
+                                Ok(c) => (c.after.clone().unwrap_or(Value::NULL), Some(c)),
+                                Err(d) => {
+                                    diags.push(d);
+                                    (planned_unknown(block), None)
+                                }
+                            }
+                        }
+                    };
+                    let mut value = value;
+                    if let (Some(exec), Some(c)) = (exec.as_deref_mut(), change.as_ref()) {
+                        exec.dependencies(&inst, &dependencies[&inst]);
+                        if c.action != Action::NoOp && c.action != Action::Read {
+                            if dependencies[&inst].iter().any(|d| failed.contains(d)) {
+                                failed.insert(inst.clone());
+                                skipped.push(inst.to_string());
+                            } else {
+                                let provs = |v: &Value, when: When| walk.provisioners(r, &bindings, v, when);
+                                match exec.execute(c, r, &config, &provs) {
+                                    Ok(v) => value = v,
+                                    Err(d) => {
+                                        diags.push(d);
+                                        failed.insert(inst.clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if change.as_ref().is_some_and(|c| c.action != Action::NoOp) && exec.is_none() {
+                        pending.insert(idx);
+                    }
+                    walk.resources.set(idx, &key, value);
+                    if let Some(c) = change {
+                        plan.resource_changes.push(c);
+                    }
+                }
+            }
+        }
+    }
+    // Instances in state that the configuration no longer has.
+    for (inst, state) in ctx.prior.instances() {
+        if inst.resource.mode != ResourceMode::Managed || in_config.contains(&inst) {
+            continue;
+        }
+        let reason = match ctx.module.resources.iter().find(|r| r.mode == ResourceMode::Managed && r.type_name == inst.resource.type_name && r.name == inst.resource.name) {
+            None => ActionReason::DeleteBecauseNoResourceConfig,
+            Some(_) if matches!(inst.key, InstanceKey::Int(_)) => ActionReason::DeleteBecauseCountIndex,
+            Some(_) => ActionReason::DeleteBecauseEachKey,
+        };
+        let provider = ctx.providers.for_type(&inst.resource.type_name, Span::default()).ok();
+        let before = provider
+            .and_then(|p| p.schema().resource_schemas.get(&inst.resource.type_name))
+            .map(|s| decode_attributes(&state.attributes, &s.block))
+            .unwrap_or_else(|| crate::value::value_from_json(&state.attributes));
+        let source = provider.map(|p| p.source().to_string()).unwrap_or_default();
+        plan.resource_changes.push(ResourceChange { addr: inst.clone(), provider: source, action: Action::Delete, reason: if opts.destroy { None } else { Some(reason) }, before: Some(before), after: None, replace_paths: Vec::new() });
+    }
+    if let Some(exec) = exec.as_deref_mut() {
+        let empty = Value::NULL;
+        for c in plan.resource_changes.iter().filter(|c| c.action == Action::Delete && !in_config.contains(&c.addr)) {
+            let bindings: Vec<(&'static str, Value)> = match &c.addr.key {
+                InstanceKey::None => Vec::new(),
+                InstanceKey::Int(i) => vec![("count", Value::object([("index".into(), Value::int(*i))].into_iter().collect()))],
+                InstanceKey::Str(k) => vec![("each", Value::object([("key".into(), Value::from(k.as_str())), ("value".into(), Value::NULL)].into_iter().collect()))],
+            };
+            // A resource removed from configuration has no block, so no provisioners to run.
+            let orphan = orphan_resource(c);
+            let r = ctx
+                .module
+                .resources
+                .iter()
+                .find(|r| r.type_name == c.addr.resource.type_name && r.name == c.addr.resource.name)
+                .unwrap_or(&orphan);
+            let provs = |v: &Value, when: When| walk.provisioners(r, &bindings, v, when);
+            if let Err(d) = exec.execute(c, r, &empty, &provs) {
+                diags.push(d);
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        diags.push(Diagnostic::warning("Skipped because a dependency failed").detail(format!(
+            "These instances were not applied because an instance they depend on failed: {}.",
+            skipped.join(", ")
+        )));
+    }
+    plan.resource_changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    // Output changes against the prior state.
+    for (name, v) in &walk.values.outputs {
+        let before = ctx.prior.outputs.get(name).map(|o| o.value.clone().mark_if(o.sensitive));
+        let action = match &before {
+            None => Action::Create,
+            Some(b) if b.unmark_deep().0.equals(&v.unmark_deep().0) == Some(true) => Action::NoOp,
+            Some(_) => Action::Update,
+        };
+        let sensitive = ctx.module.outputs.get(name).is_some_and(|o| o.sensitive);
+        let (action, after) = if opts.destroy { (Action::Delete, None) } else { (action, Some(v.clone())) };
+        plan.output_changes.push(OutputChange { name: name.clone(), action, before, after, sensitive });
+    }
+    for (name, o) in &ctx.prior.outputs {
+        if !walk.values.outputs.contains_key(name) {
+            plan.output_changes.push(OutputChange { name: name.clone(), action: Action::Delete, before: Some(o.value.clone()), after: None, sensitive: o.sensitive });
+        }
+    }
+    plan.output_changes.sort_by(|a, b| a.name.cmp(&b.name));
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    let values = walk.values;
+    (Some(PlanResult { plan, values, dependencies }), diags)
+}
+
+/// A stand-in block for an instance whose resource block was removed from the configuration.
+fn orphan_resource(c: &ResourceChange) -> Resource {
+    Resource {
+        mode: c.addr.resource.mode,
+        type_name: c.addr.resource.type_name.clone(),
+        name: c.addr.resource.name.clone(),
+        span: Span::default(),
+        file: crate::diag::FileId(0),
+        count: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        provider: None,
+        lifecycle: Default::default(),
+        provisioners: Vec::new(),
+        connection: None,
+        body: Arc::new(hcl_edit::structure::Body::new()),
+    }
+}
+
+fn other_deps_pending(deps: &BTreeSet<ResourceInstanceAddr>, pending: &BTreeSet<usize>, module: &Module) -> bool {
+    deps.iter().any(|d| {
+        module
+            .resources
+            .iter()
+            .position(|r| r.mode == d.resource.mode && r.type_name == d.resource.type_name && r.name == d.resource.name)
+            .is_some_and(|i| pending.contains(&i))
+    })
+}
+
+/// The instances of other resources that a resource's instances depend on: every instance of a
+/// resource it refers to directly, through locals, or names in `depends_on`.
+pub fn instance_dependencies(module: &Module, g: &graph::ModuleGraph, node: &Node, walk: &Walk) -> BTreeSet<ResourceInstanceAddr> {
+    let mut out = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![g.index[node]];
+    while let Some(n) = stack.pop() {
+        for dep in g.graph.neighbors_directed(n, petgraph::Direction::Incoming) {
+            if !seen.insert(dep) {
+                continue;
+            }
+            match &g.graph[dep] {
+                Node::Resource(i) => {
+                    let addr = resource_addr(&module.resources[*i]);
+                    for k in walk.resources.instances.get(i).map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+                        out.insert(addr.instance(k));
+                    }
+                }
+                Node::Local(_) => stack.push(dep),
+                Node::Output(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// Plans one managed instance: asks the provider, then decides the action.
+#[allow(clippy::too_many_arguments)]
+fn plan_instance(
+    provider: &Arc<dyn crate::provider::Provider>,
+    r: &Resource,
+    block: &Block,
+    inst: &ResourceInstanceAddr,
+    prior: Option<&Value>,
+    tainted: bool,
+    config: &Value,
+    opts: &PlanOptions,
+    walk: &Walk,
+    bindings: &[(&'static str, Value)],
+) -> Result<ResourceChange, Diagnostic> {
+    let source = provider.source().to_string();
+    let change = |action, reason, before: Option<Value>, after: Option<Value>, replace_paths| ResourceChange {
+        addr: inst.clone(),
+        provider: source.clone(),
+        action,
+        reason,
+        before,
+        after,
+        replace_paths,
+    };
+    if opts.destroy {
+        return Ok(change(Action::Delete, None, prior.cloned(), None, Vec::new()));
+    }
+    let Some(prior) = prior else {
+        let resp = provider.plan(PlanRequest { type_name: &r.type_name, prior: None, config })?;
+        return Ok(change(Action::Create, None, None, Some(resp.planned), Vec::new()));
+    };
+    let config = apply_ignore_changes(r, prior, config, walk, bindings);
+    let resp = provider.plan(PlanRequest { type_name: &r.type_name, prior: Some(prior), config: &config })?;
+    let changed = changed_attributes(prior, &resp.planned);
+    let forced: Vec<AttrPath> = resp
+        .requires_replace
+        .iter()
+        .filter(|p| matches!(p.first(), Some(PathStep::Attr(a)) if changed.contains(a)))
+        .cloned()
+        .collect();
+    let requested = opts.replace.iter().any(|a| *a == inst.to_string());
+    let cbd = r
+        .lifecycle
+        .create_before_destroy
+        .as_ref()
+        .and_then(|e| walk.eval(e, bindings).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let replace_action = if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate };
+    let reason = if tainted {
+        Some(ActionReason::ReplaceBecauseTainted)
+    } else if requested {
+        Some(ActionReason::ReplaceByRequest)
+    } else if !forced.is_empty() {
+        Some(ActionReason::ReplaceBecauseCannotUpdate)
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        check_prevent_destroy(r, inst, walk, bindings)?;
+        let fresh = provider.plan(PlanRequest { type_name: &r.type_name, prior: None, config: &config })?;
+        return Ok(change(replace_action, Some(reason), Some(prior.clone()), Some(fresh.planned), forced));
+    }
+    if changed.is_empty() {
+        return Ok(change(Action::NoOp, None, Some(prior.clone()), Some(prior.clone()), Vec::new()));
+    }
+    let _ = block;
+    Ok(change(Action::Update, None, Some(prior.clone()), Some(resp.planned), Vec::new()))
+}
+
+fn check_prevent_destroy(r: &Resource, inst: &ResourceInstanceAddr, walk: &Walk, bindings: &[(&'static str, Value)]) -> Result<(), Diagnostic> {
+    let prevent = r
+        .lifecycle
+        .prevent_destroy
+        .as_ref()
+        .and_then(|e| walk.eval(e, bindings).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if prevent {
+        return Err(Diagnostic::error("Instance cannot be destroyed")
+            .detail(format!("Resource {inst} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag."))
+            .at(r.span));
+    }
+    Ok(())
+}
+
+/// `lifecycle { ignore_changes = [...] }`: the ignored attributes keep their prior values.
+fn apply_ignore_changes(r: &Resource, prior: &Value, config: &Value, _walk: &Walk, _bindings: &[(&'static str, Value)]) -> Value {
+    let Some(e) = &r.lifecycle.ignore_changes else {
+        return config.clone();
+    };
+    let names: Vec<String> = match &*e.expr {
+        hcl_edit::expr::Expression::Variable(v) if v.value().as_str() == "all" => {
+            return prior.clone();
+        }
+        hcl_edit::expr::Expression::Array(items) => items
+            .iter()
+            .filter_map(|i| match i {
+                hcl_edit::expr::Expression::Variable(v) => Some(v.value().to_string()),
+                hcl_edit::expr::Expression::Traversal(t) => match &t.expr {
+                    hcl_edit::expr::Expression::Variable(v) => Some(v.value().to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (Some(c), Some(p)) = (config.as_attrs(), prior.as_attrs()) else {
+        return config.clone();
+    };
+    let mut out = c.clone();
+    for n in names {
+        if let Some(v) = p.get(n.as_str()) {
+            out.insert(n.as_str().into(), v.clone());
+        }
+    }
+    let _ = Type::Dynamic;
+    Value::object(out)
+}
