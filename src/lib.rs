@@ -6,6 +6,7 @@ pub mod addr;
 pub mod config;
 pub mod diag;
 pub mod eval;
+pub mod exec;
 pub mod graph;
 pub mod plan;
 pub mod provider;

@@ -1,8 +1,12 @@
 //! The command line: Terraform's flag spellings (`-var k=v`, `-chdir=DIR`), one file per
 //! subcommand, diagnostics on stderr, data on stdout, exit codes. Nothing imports this module.
 
+mod apply;
 mod console;
 mod graph;
+mod output;
+mod plan;
+mod root;
 mod inputs;
 mod terminal;
 mod validate;
@@ -35,6 +39,12 @@ enum Command {
     Console(console::ConsoleArgs),
     /// Print the dependency graph as Graphviz DOT, like `terraform graph`.
     Graph(graph::GraphArgs),
+    /// Show what apply would change, like `terraform plan`.
+    Plan(plan::PlanArgs),
+    /// Make the changes of the plan, like `terraform apply`.
+    Apply(apply::ApplyArgs),
+    /// Print root module outputs from the state, like `terraform output`.
+    Output(output::OutputArgs),
 }
 
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite
@@ -66,7 +76,8 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         {
             let long = format!("-{a}");
             // `-var` and `-var-file` take their value as the next argument.
-            expect_value = !a.contains('=') && matches!(flag_name, "var" | "var-file" | "chdir");
+            expect_value = !a.contains('=')
+                && matches!(flag_name, "var" | "var-file" | "chdir" | "state" | "replace" | "out");
             out.push(long);
         } else {
             expect_value = !a.contains('=')
@@ -105,5 +116,8 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a, &ordered),
         Command::Console(a) => console::run(a, &ordered),
         Command::Graph(a) => graph::run(a),
+        Command::Plan(a) => plan::run(a, &ordered),
+        Command::Apply(a) => apply::run(a, &ordered),
+        Command::Output(a) => output::run(a),
     }
 }

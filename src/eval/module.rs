@@ -297,6 +297,31 @@ pub fn evaluate_module(
     (values, diags)
 }
 
+/// Variables only (with the static checks and the validations that need nothing else): the
+/// first step of a plan, which evaluates everything else in dependency order itself.
+pub fn evaluate_variables_only(
+    module: &Module,
+    sources: &SourceMap,
+    inputs: &[RawInput],
+    opts: &EvalOptions,
+) -> (ModuleValues, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let ev = ModuleEvaluator::new(module, sources, opts);
+    let mut values = ModuleValues {
+        path_module: opts.path_module.clone(),
+        path_root: ".".to_string(),
+        path_cwd: opts.path_cwd.to_string_lossy().into_owned(),
+        workspace: opts.workspace.clone(),
+        ..ModuleValues::default()
+    };
+    static_checks(module, &mut diags);
+    evaluate_variables(&ev, inputs, &mut values, &mut diags);
+    if !diags.has_errors() {
+        check_validations(&ev, &values, &mut diags);
+    }
+    (values, diags)
+}
+
 /// Every expression of the module, with a description of where it sits.
 fn module_expressions(module: &Module) -> Vec<Expr> {
     let mut out: Vec<Expr> = Vec::new();

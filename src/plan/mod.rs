@@ -1,7 +1,9 @@
 //! Plans: the changes that bring recorded state to the configuration, with Terraform's actions
 //! and reasons. Built by the engine, rendered by `render::plan`, applied by `exec`.
 
+pub mod build;
 pub mod expand;
+pub mod provisioner;
 
 use crate::addr::ResourceInstanceAddr;
 use crate::value::Value;

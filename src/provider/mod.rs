@@ -61,3 +61,46 @@ pub trait Provider: Send + Sync {
     ) -> BoxFuture<'a, Result<Value, Diagnostic>>;
 }
 pub mod builtin;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The providers a run can use, by source address, and how resource types map to them.
+#[derive(Default, Clone)]
+pub struct ProviderRegistry {
+    by_source: BTreeMap<String, Arc<dyn Provider>>,
+}
+
+impl ProviderRegistry {
+    pub fn new() -> ProviderRegistry {
+        ProviderRegistry::default()
+    }
+
+    pub fn add(&mut self, provider: Arc<dyn Provider>) {
+        self.by_source.insert(provider.source().to_string(), provider);
+    }
+
+    /// The provider of a resource or data source type, by Terraform's implied-provider rule
+    /// (the type name's prefix before the first `_`), or an error naming the type.
+    pub fn for_type(&self, type_name: &str, span: crate::diag::Span) -> Result<&Arc<dyn Provider>, Diagnostic> {
+        let local = type_name.split('_').next().unwrap_or(type_name);
+        self.by_source
+            .values()
+            .find(|p| {
+                let s = p.schema();
+                let short = p.source().rsplit('/').next().unwrap_or("");
+                short == local
+                    && (s.resource_schemas.contains_key(type_name)
+                        || s.data_source_schemas.contains_key(type_name)
+                        || s.action_schemas.contains_key(type_name))
+            })
+            .ok_or_else(|| {
+                Diagnostic::error("Unsupported resource type")
+                    .detail(format!(
+                        "bcmhcl has no provider for the resource type {type_name:?}. Built-in providers: {}.",
+                        self.by_source.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                    .at(span)
+            })
+    }
+}

@@ -58,3 +58,93 @@ pub struct ProviderSchema {
     pub data_source_schemas: BTreeMap<String, ResourceSchema>,
     pub action_schemas: BTreeMap<String, ResourceSchema>,
 }
+
+impl Block {
+    /// The object type of a value of this block: every attribute, and nested blocks as lists,
+    /// sets or maps of objects (single blocks as objects).
+    pub fn object_type(&self) -> Type {
+        let mut attrs: BTreeMap<std::sync::Arc<str>, Type> = self
+            .attributes
+            .iter()
+            .map(|(k, a)| (k.as_str().into(), a.ty.clone()))
+            .collect();
+        for (k, b) in &self.block_types {
+            let inner = b.block.object_type();
+            let ty = match b.nesting {
+                Nesting::Single => inner,
+                Nesting::List => Type::list(inner),
+                Nesting::Set => Type::set(inner),
+                Nesting::Map => Type::map(inner),
+            };
+            attrs.insert(k.as_str().into(), ty);
+        }
+        Type::object(attrs)
+    }
+}
+
+/// Attribute values as state files store them: attributes of dynamic type (`any`) are wrapped as
+/// `{"value": ..., "type": ...}` so that their type survives; everything else is plain JSON.
+pub fn encode_attributes(value: &crate::value::Value, block: &Block) -> serde_json::Value {
+    use crate::value::value_to_json;
+    let mut out = serde_json::Map::new();
+    let attrs = value.as_attrs();
+    for (name, attr) in &block.attributes {
+        let v = attrs
+            .and_then(|a| a.get(name.as_str()))
+            .cloned()
+            .unwrap_or(crate::value::Value::NULL);
+        let (plain, _) = v.unmark_deep();
+        let json = value_to_json(&plain).unwrap_or(serde_json::Value::Null);
+        let json = if attr.ty == Type::Dynamic && !plain.is_null() {
+            serde_json::json!({"value": json, "type": plain.ty().to_json()})
+        } else {
+            json
+        };
+        out.insert(name.clone(), json);
+    }
+    for (name, nested) in &block.block_types {
+        let v = attrs.and_then(|a| a.get(name.as_str())).cloned();
+        let json = v
+            .map(|v| value_to_json(&v.unmark_deep().0).unwrap_or(serde_json::Value::Null))
+            .unwrap_or(match nested.nesting {
+                Nesting::Single => serde_json::Value::Null,
+                Nesting::Map => serde_json::json!({}),
+                _ => serde_json::json!([]),
+            });
+        out.insert(name.clone(), json);
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Reads attributes written by `encode_attributes` back into a value of the block's type.
+pub fn decode_attributes(json: &serde_json::Value, block: &Block) -> crate::value::Value {
+    use crate::value::{value_from_json_typed, Value};
+    let obj = json.as_object();
+    let mut out = crate::value::Attrs::new();
+    for (name, attr) in &block.attributes {
+        let raw = obj.and_then(|o| o.get(name)).unwrap_or(&serde_json::Value::Null);
+        let v = if attr.ty == Type::Dynamic {
+            match (raw.get("value"), raw.get("type").and_then(Type::from_json)) {
+                (Some(v), Some(t)) => value_from_json_typed(v, &t).unwrap_or(Value::NULL),
+                _ => crate::value::value_from_json(raw),
+            }
+        } else {
+            value_from_json_typed(raw, &attr.ty).unwrap_or(Value::Null(attr.ty.clone()))
+        };
+        out.insert(name.as_str().into(), v.mark_if(attr.sensitive));
+    }
+    for (name, nested) in &block.block_types {
+        let ty = match nested.nesting {
+            Nesting::Single => nested.block.object_type(),
+            Nesting::List => Type::list(nested.block.object_type()),
+            Nesting::Set => Type::set(nested.block.object_type()),
+            Nesting::Map => Type::map(nested.block.object_type()),
+        };
+        let raw = obj.and_then(|o| o.get(name)).unwrap_or(&serde_json::Value::Null);
+        out.insert(
+            name.as_str().into(),
+            value_from_json_typed(raw, &ty).unwrap_or(Value::Null(ty)),
+        );
+    }
+    Value::object(out)
+}
