@@ -2,7 +2,13 @@
 //! which arguments a resource type takes, their types, which are computed, sensitive or force
 //! replacement.
 
+pub mod decode;
 pub mod load;
+pub mod objchange;
+
+pub use decode::{decode_body, BodyOrigin};
+pub use load::{builtin_schema, parse_schemas, SchemaError};
+pub use objchange::{proposed_new, raw_equals};
 
 use crate::value::Type;
 use std::collections::BTreeMap;
