@@ -61,3 +61,4 @@ pub trait Provider: Send + Sync {
     ) -> BoxFuture<'a, Result<Value, Diagnostic>>;
 }
 pub mod builtin;
+pub mod local_exec;
