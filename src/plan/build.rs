@@ -14,6 +14,7 @@ use crate::eval::module::{
 use crate::eval::{Resolver, Scope};
 use crate::graph::{self, Node};
 use crate::provider::{PlanRequest, ProviderRegistry};
+use crate::schema::decode::{decode_body, BodyOrigin};
 use crate::schema::{decode_attributes, Block};
 use crate::state::State;
 use crate::value::{Attrs, Type, Value};
@@ -246,7 +247,7 @@ impl<'a> Walk<'a> {
 
 /// The type of an unknown value that stands for a whole planned object.
 fn planned_unknown(block: &Block) -> Value {
-    Value::Unknown(block.object_type())
+    Value::Unknown(block.implied_type())
 }
 
 /// Paths at which `a` and `b` differ, at the top level of the object.
@@ -370,6 +371,10 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                     }
                 };
                 let addr = resource_addr(r);
+                let context = match r.mode {
+                    ResourceMode::Managed => format!("resource {:?} {:?}", r.type_name, r.name),
+                    ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
+                };
                 let other_deps = instance_dependencies(ctx.module, &g, &node, &walk);
                 for key in order {
                     let inst = addr.instance(key.clone());
@@ -382,7 +387,8 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                     let bindings = expansion.bindings(&key);
                     let config = {
                         let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
-                        let (v, ds) = crate::schema::load::decode_body(&r.body, r.file, block, &eval);
+                        let origin = BodyOrigin { file: r.file, header: r.span, context: &context, sources: ctx.sources };
+                        let (v, ds) = decode_body(&r.body, &origin, block, &eval);
                         let bad = ds.iter().any(|d| d.is_error());
                         for d in ds {
                             diags.push(d);

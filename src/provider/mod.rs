@@ -61,6 +61,7 @@ pub trait Provider: Send + Sync {
     ) -> BoxFuture<'a, Result<Value, Diagnostic>>;
 }
 pub mod builtin;
+pub mod local_exec;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

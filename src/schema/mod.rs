@@ -2,7 +2,13 @@
 //! which arguments a resource type takes, their types, which are computed, sensitive or force
 //! replacement.
 
+pub mod decode;
 pub mod load;
+pub mod objchange;
+
+pub use decode::{decode_body, BodyOrigin};
+pub use load::{builtin_schema, parse_schemas, SchemaError};
+pub use objchange::{proposed_new, raw_equals};
 
 use crate::value::Type;
 use std::collections::BTreeMap;
@@ -59,29 +65,6 @@ pub struct ProviderSchema {
     pub action_schemas: BTreeMap<String, ResourceSchema>,
 }
 
-impl Block {
-    /// The object type of a value of this block: every attribute, and nested blocks as lists,
-    /// sets or maps of objects (single blocks as objects).
-    pub fn object_type(&self) -> Type {
-        let mut attrs: BTreeMap<std::sync::Arc<str>, Type> = self
-            .attributes
-            .iter()
-            .map(|(k, a)| (k.as_str().into(), a.ty.clone()))
-            .collect();
-        for (k, b) in &self.block_types {
-            let inner = b.block.object_type();
-            let ty = match b.nesting {
-                Nesting::Single => inner,
-                Nesting::List => Type::list(inner),
-                Nesting::Set => Type::set(inner),
-                Nesting::Map => Type::map(inner),
-            };
-            attrs.insert(k.as_str().into(), ty);
-        }
-        Type::object(attrs)
-    }
-}
-
 /// Attribute values as state files store them: attributes of dynamic type (`any`) are wrapped as
 /// `{"value": ..., "type": ...}` so that their type survives; everything else is plain JSON.
 pub fn encode_attributes(value: &crate::value::Value, block: &Block) -> serde_json::Value {
@@ -134,12 +117,7 @@ pub fn decode_attributes(json: &serde_json::Value, block: &Block) -> crate::valu
         out.insert(name.as_str().into(), v.mark_if(attr.sensitive));
     }
     for (name, nested) in &block.block_types {
-        let ty = match nested.nesting {
-            Nesting::Single => nested.block.object_type(),
-            Nesting::List => Type::list(nested.block.object_type()),
-            Nesting::Set => Type::set(nested.block.object_type()),
-            Nesting::Map => Type::map(nested.block.object_type()),
-        };
+        let ty = nested.implied_type();
         let raw = obj.and_then(|o| o.get(name)).unwrap_or(&serde_json::Value::Null);
         out.insert(
             name.as_str().into(),
