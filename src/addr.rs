@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn instance_keys_sort_as_terraform_sorts_them() {
-        let mut keys = vec![
+        let mut keys = [
             InstanceKey::Str("b".into()),
             InstanceKey::Int(10),
             InstanceKey::None,
