@@ -1,7 +1,7 @@
 //! Terraform state (format version 4) and where it is stored.
 //!
 //! `State` is the model; `read` and `write` turn it into and out of Terraform's
-//! `terraform.tfstate` text byte for byte. 
+//! `terraform.tfstate` text byte for byte; `local` keeps it in a local file.
 //!
 //! Resources are kept by address and each resource's objects by instance key and deposed
 //! key, in ordered maps: the order is Terraform's (no key, ints, strings; the current object
@@ -10,11 +10,13 @@
 
 mod address;
 mod error;
+mod local;
 mod read;
 mod write;
 
 pub use address::parse_module_instance;
 pub use error::{Problem, Recovery, StateError, STATE_FORMAT_VERSION};
+pub use local::LocalStore;
 
 use crate::addr::{InstanceKey, ResourceAddr, ResourceInstanceAddr};
 use crate::plan::AttrPath;
