@@ -61,6 +61,30 @@ pub fn value_from_json_typed(j: &Json, ty: &Type) -> Option<Value> {
     super::convert(&value_from_json(j), ty).ok()
 }
 
+/// A string as Go's encoding/json writes it: HTML-safe (`<`, `>`, `&` escaped) and with the
+/// JavaScript line separators U+2028/U+2029 escaped.
+pub fn go_json_quote(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ mod unify;
 
 pub use convert::{convert, ConvertError};
 pub use display::go_quote;
-pub use json::{value_from_json, value_from_json_typed, value_to_json};
+pub use json::{go_json_quote, value_from_json, value_from_json_typed, value_to_json};
 pub use number::{Number, NumberError};
 pub use types::{ObjectType, OrdValue, Type};
 pub use unify::unify;

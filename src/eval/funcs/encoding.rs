@@ -5,6 +5,8 @@
 
 use super::crypto::{base64_decode_go, base64_std};
 use super::{FuncContext, FuncError, FuncResult, FuncTable, Function, Param};
+/// Kept under its old name for the JSON functions of this family.
+pub(super) use crate::value::go_json_quote as json_quote;
 use crate::value::{Attrs, Number, Type, Value};
 use std::io::Read;
 
@@ -143,30 +145,6 @@ fn json_write(value: &Value, out: &mut String) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A string as Go's encoding/json writes it: HTML-safe (`<`, `>`, `&` escaped) and with the
-/// JavaScript line separators U+2028/U+2029 escaped.
-pub(super) fn json_quote(s: &str, out: &mut String) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// `jsondecode`: objects become objects, arrays tuples, as cty's implied typing does. The

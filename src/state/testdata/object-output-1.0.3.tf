@@ -1,0 +1,1 @@
+output "o" { value = {a=1, b=["x"]} }
