@@ -11,7 +11,7 @@ use crate::plan::{Action, ResourceChange};
 use crate::provider::local_exec::LocalExec;
 use crate::provider::{ApplyRequest, ProviderRegistry};
 use crate::schema::encode_attributes;
-use crate::state::{EachMode, InstanceState, LocalStore, State};
+use crate::state::{InstanceState, LocalStore, State};
 use crate::value::Value;
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -169,11 +169,6 @@ impl Executor for ApplyExecutor<'_> {
             planned: change.after.as_ref(),
             config,
         }))?;
-        let each = match addr.key {
-            crate::addr::InstanceKey::None => None,
-            crate::addr::InstanceKey::Int(_) => Some(EachMode::List),
-            crate::addr::InstanceKey::Str(_) => Some(EachMode::Map),
-        };
         let mut dependencies: Vec<String> = self
             .pending_dependencies
             .get(addr)
@@ -193,14 +188,14 @@ impl Executor for ApplyExecutor<'_> {
             create_before_destroy: change.action == Action::CreateThenDelete,
         };
         let provider_field = format!("provider[\"{}\"]", provider.source());
-        self.state.set_instance(addr, each, &provider_field, inst.clone());
+        self.state.set_instance(addr, &provider_field, inst.clone());
         self.save()?;
         if creating {
             if let Err(d) = self.run_provisioners(addr, &new, When::Create, provisioners) {
                 // A failed creation-time provisioner taints the instance, as in Terraform.
                 let mut tainted = inst;
                 tainted.tainted = true;
-                self.state.set_instance(addr, each, &provider_field, tainted);
+                self.state.set_instance(addr, &provider_field, tainted);
                 self.save()?;
                 return Err(d);
             }
