@@ -26,16 +26,28 @@ pub struct ApplyArgs {
     pub replace: Vec<String>,
 }
 
+/// Schemas for the plan renderer, from the run's providers.
+struct Schemas<'a>(&'a bcmhcl::provider::ProviderRegistry);
+
+impl bcmhcl::render::plan::SchemaLookup for Schemas<'_> {
+    fn resource_schema(
+        &self,
+        _provider: &str,
+        mode: bcmhcl::config::ResourceMode,
+        type_name: &str,
+    ) -> Option<&bcmhcl::schema::ResourceSchema> {
+        let p = self.0.for_type(type_name, bcmhcl::diag::Span::default()).ok()?;
+        match mode {
+            bcmhcl::config::ResourceMode::Managed => p.schema().resource_schemas.get(type_name),
+            bcmhcl::config::ResourceMode::Data => p.schema().data_source_schemas.get(type_name),
+        }
+    }
+}
+
 /// The human plan for `root`.
 pub fn render_plan(root: &Root, plan: &Plan) -> String {
-    let lookup = |addr: &bcmhcl::addr::ResourceInstanceAddr| {
-        root.providers
-            .for_type(&addr.resource.type_name, bcmhcl::diag::Span::default())
-            .ok()
-            .and_then(|p| p.schema().resource_schemas.get(&addr.resource.type_name))
-            .map(|s| s.block.clone())
-    };
-    bcmhcl::render::plan::render_plan_human(plan, &lookup, !root.no_color && std::io::stdout().is_terminal())
+    let color = !root.no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    bcmhcl::render::plan::render_plan_human(plan, &Schemas(&root.providers), color)
 }
 
 pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {

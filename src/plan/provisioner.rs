@@ -6,7 +6,6 @@ use crate::diag::{Diagnostic, Span};
 use crate::value::{convert, Type, Value};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Structure;
-use hcl_edit::Span as _;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -1,0 +1,215 @@
+//! End-to-end tests of plan, apply and output with the built-in providers: the acceptance of
+//! the plan engine (outputs as Terraform writes them, local-exec runs exactly once, chained
+//! instances run in order, cycles are reported).
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn module(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn bcmhcl(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn outputs_match_what_terraform_writes() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/outputs-only");
+    let dir = module(&[("main.tf", &std::fs::read_to_string(fixture.join("main.tf")).unwrap())]);
+    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    let ours: serde_json::Value = serde_json::from_str(&ok(&bcmhcl(dir.path(), &["output", "-json"]))).unwrap();
+    let terraform: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture.join("terraform-1.0.3-output.json")).unwrap()).unwrap();
+    assert_eq!(ours, terraform);
+    // One output by name, as `terraform output NAME` prints it.
+    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "first"])), "\"dgx-01\"\n");
+    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "-raw", "first"])), "dgx-01");
+}
+
+const POWER: &str = r#"
+variable "actions" {
+  default = { a = "on", b = "on" }
+}
+
+resource "null_resource" "power" {
+  for_each = var.actions
+  triggers = {
+    action = each.value
+  }
+  provisioner "local-exec" {
+    command = "echo ${each.key}-${each.value} >> ran.txt"
+  }
+}
+
+resource "terraform_data" "after" {
+  input = null_resource.power["a"].id
+  provisioner "local-exec" {
+    command = "echo after >> ran.txt"
+  }
+}
+"#;
+
+#[test]
+fn provisioners_run_once_and_again_only_on_replacement() {
+    let dir = module(&[("main.tf", POWER)]);
+    let ran = dir.path().join("ran.txt");
+    let first = ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    assert!(first.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."), "{first}");
+    let mut got = lines(&ran);
+    got.sort();
+    assert_eq!(got, ["a-on", "after", "b-on"]);
+
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(plan.contains("No changes."), "{plan}");
+    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    assert_eq!(lines(&ran).len(), 3, "a second apply must run nothing");
+
+    let changed = ["-var", "actions={a = \"on\", b = \"cycle\"}"];
+    let plan = ok(&bcmhcl(dir.path(), &[&["plan", "-no-color"][..], &changed[..]].concat()));
+    assert!(plan.contains("null_resource.power[\"b\"] must be replaced"), "{plan}");
+    assert!(plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{plan}");
+    ok(&bcmhcl(dir.path(), &[&["apply", "-auto-approve", "-no-color"][..], &changed[..]].concat()));
+    assert_eq!(lines(&ran).last().map(String::as_str), Some("b-cycle"));
+    assert_eq!(lines(&ran).len(), 4);
+}
+
+#[test]
+fn chained_instances_run_one_after_the_other() {
+    // n3 first, then n2 (which waits for n3), then n1: against the lexical order of the keys.
+    let dir = module(&[(
+        "main.tf",
+        r#"
+locals {
+  previous = { n3 = null, n2 = "n3", n1 = "n2" }
+}
+
+resource "terraform_data" "node" {
+  for_each = local.previous
+  input    = each.value == null ? "first" : terraform_data.node[each.value].output
+  provisioner "local-exec" {
+    command = "echo ${each.key} >> order.txt"
+  }
+}
+
+output "last" {
+  value = terraform_data.node["n1"].output
+}
+"#,
+    )]);
+    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    assert_eq!(lines(&dir.path().join("order.txt")), ["n3", "n2", "n1"]);
+    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "-raw", "last"])), "first");
+}
+
+#[test]
+fn an_instance_cycle_is_reported_with_its_path() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "node" {
+  for_each = { a = "b", b = "a" }
+  input    = terraform_data.node[each.value].id
+}
+"#,
+    )]);
+    let out = bcmhcl(dir.path(), &["plan", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Cycle: terraform_data.node[\"a\"], terraform_data.node[\"b\"]"), "{err}");
+}
+
+#[test]
+fn the_human_plan_of_a_new_module() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+variable "secret" {
+  default   = "s3cret"
+  sensitive = true
+}
+
+resource "terraform_data" "a" {
+  input = { name = "x", tags = ["p", "q"] }
+}
+
+resource "null_resource" "b" {
+  triggers = {
+    token = var.secret
+    plain = "v"
+  }
+}
+
+output "a_id" {
+  value = terraform_data.a.id
+}
+"#,
+    )]);
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(!plan.contains("s3cret"), "{plan}");
+    insta::assert_snapshot!(plan);
+}
+
+#[test]
+fn apply_without_approval_refuses_when_not_interactive() {
+    let dir = module(&[("main.tf", "resource \"terraform_data\" \"a\" {}\n")]);
+    let out = bcmhcl(dir.path(), &["apply", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-auto-approve"));
+    assert!(!dir.path().join("terraform.tfstate").exists());
+}
+
+#[test]
+fn destroy_removes_everything_and_runs_destroy_provisioners() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "a" {
+  input = "x"
+  provisioner "local-exec" {
+    when    = destroy
+    command = "echo gone-${self.input} >> destroyed.txt"
+  }
+}
+"#,
+    )]);
+    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    let out = ok(&bcmhcl(dir.path(), &["apply", "-destroy", "-auto-approve", "-no-color"]));
+    assert!(out.contains("0 added, 0 changed, 1 destroyed"), "{out}");
+    assert_eq!(lines(&dir.path().join("destroyed.txt")), ["gone-x"]);
+    let state = std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["resources"], serde_json::json!([]));
+}
