@@ -55,4 +55,18 @@ fn the_language_core_imports_nothing_from_outer_layers() {
     check("diag", &outer);
     check("config", &[&outer[..], &["crate::eval"]].concat());
     check("eval", &outer);
+    // Planning is synchronous: no async runtime, network or processes.
+    check("graph", &outer);
+    check(
+        "plan",
+        &[
+            "crate::cli",
+            "crate::exec",
+            "crate::sim",
+            "tokio",
+            "reqwest",
+            "std::process",
+            "std::net",
+        ],
+    );
 }

@@ -48,19 +48,35 @@ fn lines(path: &Path) -> Vec<String> {
 #[test]
 fn outputs_match_what_terraform_writes() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/outputs-only");
-    let dir = module(&[("main.tf", &std::fs::read_to_string(fixture.join("main.tf")).unwrap())]);
-    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
-    let ours: serde_json::Value = serde_json::from_str(&ok(&bcmhcl(dir.path(), &["output", "-json"]))).unwrap();
-    let terraform: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture.join("terraform-1.0.3-output.json")).unwrap()).unwrap();
+    let dir = module(&[(
+        "main.tf",
+        &std::fs::read_to_string(fixture.join("main.tf")).unwrap(),
+    )]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let ours: serde_json::Value =
+        serde_json::from_str(&ok(&bcmhcl(dir.path(), &["output", "-json"]))).unwrap();
+    let terraform: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture.join("terraform-1.0.3-output.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(ours, terraform);
     // One output by name, as `terraform output NAME` prints it.
-    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "first"])), "\"dgx-01\"\n");
-    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "-raw", "first"])), "dgx-01");
+    assert_eq!(
+        ok(&bcmhcl(dir.path(), &["output", "first"])),
+        "\"dgx-01\"\n"
+    );
+    assert_eq!(
+        ok(&bcmhcl(dir.path(), &["output", "-raw", "first"])),
+        "dgx-01"
+    );
 }
 
 const POWER: &str = r#"
 variable "actions" {
+  type    = map(string)
   default = { a = "on", b = "on" }
 }
 
@@ -86,22 +102,43 @@ resource "terraform_data" "after" {
 fn provisioners_run_once_and_again_only_on_replacement() {
     let dir = module(&[("main.tf", POWER)]);
     let ran = dir.path().join("ran.txt");
-    let first = ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
-    assert!(first.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."), "{first}");
+    let first = ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    assert!(
+        first.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."),
+        "{first}"
+    );
     let mut got = lines(&ran);
     got.sort();
     assert_eq!(got, ["a-on", "after", "b-on"]);
 
     let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
     assert!(plan.contains("No changes."), "{plan}");
-    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
     assert_eq!(lines(&ran).len(), 3, "a second apply must run nothing");
 
     let changed = ["-var", "actions={a = \"on\", b = \"cycle\"}"];
-    let plan = ok(&bcmhcl(dir.path(), &[&["plan", "-no-color"][..], &changed[..]].concat()));
-    assert!(plan.contains("null_resource.power[\"b\"] must be replaced"), "{plan}");
-    assert!(plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{plan}");
-    ok(&bcmhcl(dir.path(), &[&["apply", "-auto-approve", "-no-color"][..], &changed[..]].concat()));
+    let plan = ok(&bcmhcl(
+        dir.path(),
+        &[&["plan", "-no-color"][..], &changed[..]].concat(),
+    ));
+    assert!(
+        plan.contains("null_resource.power[\"b\"] must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{plan}"
+    );
+    ok(&bcmhcl(
+        dir.path(),
+        &[&["apply", "-auto-approve", "-no-color"][..], &changed[..]].concat(),
+    ));
     assert_eq!(lines(&ran).last().map(String::as_str), Some("b-cycle"));
     assert_eq!(lines(&ran).len(), 4);
 }
@@ -129,9 +166,15 @@ output "last" {
 }
 "#,
     )]);
-    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
     assert_eq!(lines(&dir.path().join("order.txt")), ["n3", "n2", "n1"]);
-    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "-raw", "last"])), "first");
+    assert_eq!(
+        ok(&bcmhcl(dir.path(), &["output", "-raw", "last"])),
+        "first"
+    );
 }
 
 #[test]
@@ -148,7 +191,10 @@ resource "terraform_data" "node" {
     let out = bcmhcl(dir.path(), &["plan", "-no-color"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Cycle: terraform_data.node[\"a\"], terraform_data.node[\"b\"]"), "{err}");
+    assert!(
+        err.contains("Cycle: terraform_data.node[\"a\"], terraform_data.node[\"b\"]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -205,8 +251,14 @@ resource "terraform_data" "a" {
 }
 "#,
     )]);
-    ok(&bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]));
-    let out = ok(&bcmhcl(dir.path(), &["apply", "-destroy", "-auto-approve", "-no-color"]));
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let out = ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-destroy", "-auto-approve", "-no-color"],
+    ));
     assert!(out.contains("0 added, 0 changed, 1 destroyed"), "{out}");
     assert_eq!(lines(&dir.path().join("destroyed.txt")), ["gone-x"]);
     let state = std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap();

@@ -36,7 +36,10 @@ impl bcmhcl::render::plan::SchemaLookup for Schemas<'_> {
         mode: bcmhcl::config::ResourceMode,
         type_name: &str,
     ) -> Option<&bcmhcl::schema::ResourceSchema> {
-        let p = self.0.for_type(type_name, bcmhcl::diag::Span::default()).ok()?;
+        let p = self
+            .0
+            .for_type(type_name, bcmhcl::diag::Span::default())
+            .ok()?;
         match mode {
             bcmhcl::config::ResourceMode::Managed => p.schema().resource_schemas.get(type_name),
             bcmhcl::config::ResourceMode::Data => p.schema().data_source_schemas.get(type_name),
@@ -46,7 +49,8 @@ impl bcmhcl::render::plan::SchemaLookup for Schemas<'_> {
 
 /// The human plan for `root`.
 pub fn render_plan(root: &Root, plan: &Plan) -> String {
-    let color = !root.no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color =
+        !root.no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     bcmhcl::render::plan::render_plan_human(plan, &Schemas(&root.providers), color)
 }
 
@@ -62,9 +66,12 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         eval: &root.eval,
         prior: &root.state,
         providers: &root.providers,
-        runtime: root.runtime.handle(),
+        read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
     };
-    let opts = PlanOptions { destroy: args.destroy, replace: args.replace.clone() };
+    let opts = PlanOptions {
+        destroy: args.destroy,
+        replace: args.replace.clone(),
+    };
     let (result, diags) = build_plan(&ctx, &opts);
     root.report(&diags);
     let Some(result) = result else {
@@ -103,7 +110,15 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             .values
             .outputs
             .iter()
-            .map(|(k, v)| (k.clone(), bcmhcl::state::OutputState { value: v.unmark_deep().0, sensitive: v.contains_sensitive() }))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    bcmhcl::state::OutputState {
+                        value: v.unmark_deep().0,
+                        sensitive: v.contains_sensitive(),
+                    },
+                )
+            })
             .collect();
         if let Err(e) = root.store.save(&mut exec.state) {
             diags.push(e.to_diagnostic());
@@ -122,7 +137,11 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         if !applied.values.outputs.is_empty() {
             stdout_line("\nOutputs:\n");
             for (name, v) in &applied.values.outputs {
-                let shown = if v.contains_sensitive() { "<sensitive>".to_string() } else { v.to_string() };
+                let shown = if v.contains_sensitive() {
+                    "<sensitive>".to_string()
+                } else {
+                    v.to_string()
+                };
                 stdout_line(&format!("{name} = {shown}"));
             }
         }

@@ -4,10 +4,10 @@
 mod apply;
 mod console;
 mod graph;
+mod inputs;
 mod output;
 mod plan;
 mod root;
-mod inputs;
 mod terminal;
 mod validate;
 
@@ -77,7 +77,10 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
             let long = format!("-{a}");
             // `-var` and `-var-file` take their value as the next argument.
             expect_value = !a.contains('=')
-                && matches!(flag_name, "var" | "var-file" | "chdir" | "state" | "replace" | "out");
+                && matches!(
+                    flag_name,
+                    "var" | "var-file" | "chdir" | "state" | "replace" | "out"
+                );
             out.push(long);
         } else {
             expect_value = !a.contains('=')

@@ -26,12 +26,20 @@ pub struct OutputArgs {
 }
 
 pub fn run(args: OutputArgs) -> ExitCode {
-    let store = LocalStore::new(args.state.clone().unwrap_or_else(|| PathBuf::from("terraform.tfstate")));
+    let store = LocalStore::new(
+        args.state
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("terraform.tfstate")),
+    );
     let state = match store.load() {
         Ok(Some(s)) => s,
         Ok(None) => {
             eprintln!("Warning: No outputs found\n\nThe state file either has no outputs defined, or all the defined outputs are empty. Please define an output in your configuration with the `output` keyword and run `bcmhcl apply` for it to become available.");
-            return if args.name.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+            return if args.name.is_some() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
         Err(e) => {
             eprintln!("Error: {e}");
@@ -56,7 +64,10 @@ pub fn run(args: OutputArgs) -> ExitCode {
                 }
             }
         } else if args.json {
-            stdout_line(&serde_json::to_string(&value_to_json(&o.value).unwrap_or_default()).unwrap_or_default());
+            stdout_line(
+                &serde_json::to_string(&value_to_json(&o.value).unwrap_or_default())
+                    .unwrap_or_default(),
+            );
         } else {
             stdout_line(&o.value.to_string());
         }
@@ -74,10 +85,16 @@ pub fn run(args: OutputArgs) -> ExitCode {
                 }),
             );
         }
-        stdout_line(&serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default());
+        stdout_line(
+            &serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default(),
+        );
     } else {
         for (name, o) in &state.outputs {
-            let shown = if o.sensitive { "<sensitive>".to_string() } else { o.value.to_string() };
+            let shown = if o.sensitive {
+                "<sensitive>".to_string()
+            } else {
+                o.value.to_string()
+            };
             stdout_line(&format!("{name} = {shown}"));
         }
     }

@@ -34,9 +34,12 @@ pub fn run(args: PlanArgs, ordered: &[VarFlag]) -> ExitCode {
         eval: &root.eval,
         prior: &root.state,
         providers: &root.providers,
-        runtime: root.runtime.handle(),
+        read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
     };
-    let opts = PlanOptions { destroy: args.destroy, replace: args.replace.clone() };
+    let opts = PlanOptions {
+        destroy: args.destroy,
+        replace: args.replace.clone(),
+    };
     let (result, diags) = build_plan(&ctx, &opts);
     root.report(&diags);
     let Some(result) = result else {

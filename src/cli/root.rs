@@ -34,7 +34,6 @@ pub struct RunFlags {
 }
 
 pub struct Root {
-    pub dir: PathBuf,
     pub sources: SourceMap,
     pub module: Module,
     pub inputs: Vec<RawInput>,
@@ -52,7 +51,12 @@ impl Root {
         let mut sources = SourceMap::new();
         let (module, mut diags) = load_module(&dir, &mut sources);
         let inputs = gather(&dir, ordered, &mut sources, &mut diags);
-        let store = LocalStore::new(flags.state.clone().unwrap_or_else(|| dir.join("terraform.tfstate")));
+        let store = LocalStore::new(
+            flags
+                .state
+                .clone()
+                .unwrap_or_else(|| dir.join("terraform.tfstate")),
+        );
         let state = match store.load() {
             Ok(s) => s.unwrap_or_else(State::new),
             Err(e) => {
@@ -67,7 +71,11 @@ impl Root {
         if !diags.is_empty() {
             print_diagnostics(&diags, &sources, flags.no_color);
         }
-        let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("Error: cannot start the async runtime: {e}");
@@ -80,7 +88,6 @@ impl Root {
             ..EvalOptions::default()
         };
         Ok(Root {
-            dir,
             sources,
             module,
             inputs,

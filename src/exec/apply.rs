@@ -48,7 +48,8 @@ pub struct ApplyExecutor<'a> {
     /// Values of sensitive variables, masked in provisioner output.
     pub secrets: Vec<String>,
     pub applied: Applied,
-    pending_dependencies: std::collections::BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>>,
+    pending_dependencies:
+        std::collections::BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>>,
 }
 
 impl<'a> ApplyExecutor<'a> {
@@ -73,14 +74,23 @@ impl<'a> ApplyExecutor<'a> {
     }
 
     fn save(&mut self) -> Result<(), Diagnostic> {
-        self.store.save(&mut self.state).map_err(|e| e.to_diagnostic())
+        self.store
+            .save(&mut self.state)
+            .map_err(|e| e.to_diagnostic())
     }
 
-    fn run_provisioners(&mut self, addr: &ResourceInstanceAddr, object: &Value, when: When, provisioners: &Provisioners) -> Result<(), Diagnostic> {
+    fn run_provisioners(
+        &mut self,
+        addr: &ResourceInstanceAddr,
+        object: &Value,
+        when: When,
+        provisioners: &Provisioners,
+    ) -> Result<(), Diagnostic> {
         let prefix = addr.to_string();
         for run in provisioners(object, when) {
             let run = run?;
-            self.reporter.line(&format!("{prefix}: Provisioning with 'local-exec'..."));
+            self.reporter
+                .line(&format!("{prefix}: Provisioning with 'local-exec'..."));
             let exec = LocalExec {
                 command: run.command.clone(),
                 interpreter: run.interpreter.clone(),
@@ -89,9 +99,13 @@ impl<'a> ApplyExecutor<'a> {
                 quiet: run.quiet || run.sensitive,
             };
             let mut lines = Vec::new();
-            let result = self.runtime.block_on(exec.run(&prefix, &self.secrets, &mut |l| lines.push(l)));
+            let result = self
+                .runtime
+                .block_on(exec.run(&prefix, &self.secrets, &mut |l| lines.push(l)));
             if run.sensitive {
-                self.reporter.line(&format!("{prefix} (local-exec): (output suppressed due to sensitive value in config)"));
+                self.reporter.line(&format!(
+                    "{prefix} (local-exec): (output suppressed due to sensitive value in config)"
+                ));
             } else {
                 for l in lines {
                     self.reporter.line(&l);
@@ -100,7 +114,10 @@ impl<'a> ApplyExecutor<'a> {
             match result {
                 Ok(()) => {}
                 Err(d) if run.continue_on_failure => {
-                    self.reporter.line(&format!("{prefix}: provisioner failed, continuing (on_failure = continue): {}", d.summary));
+                    self.reporter.line(&format!(
+                        "{prefix}: provisioner failed, continuing (on_failure = continue): {}",
+                        d.summary
+                    ));
                 }
                 Err(d) => return Err(d),
             }
@@ -124,9 +141,18 @@ impl Executor for ApplyExecutor<'_> {
         self.pending_dependencies.insert(inst.clone(), deps.clone());
     }
 
-    fn execute(&mut self, change: &ResourceChange, r: &Resource, config: &Value, provisioners: &Provisioners) -> Result<Value, Diagnostic> {
+    fn execute(
+        &mut self,
+        change: &ResourceChange,
+        r: &Resource,
+        config: &Value,
+        provisioners: &Provisioners,
+    ) -> Result<Value, Diagnostic> {
         let addr = &change.addr;
-        let provider = self.providers.for_type(&addr.resource.type_name, r.span)?.clone();
+        let provider = self
+            .providers
+            .for_type(&addr.resource.type_name, r.span)?
+            .clone();
         let block = provider
             .schema()
             .resource_schemas
@@ -136,7 +162,12 @@ impl Executor for ApplyExecutor<'_> {
         let destroy_first = matches!(change.action, Action::Delete | Action::DeleteThenCreate);
         if destroy_first {
             let start = Instant::now();
-            let id = change.before.as_ref().and_then(id_of).map(|i| format!(" [id={i}]")).unwrap_or_default();
+            let id = change
+                .before
+                .as_ref()
+                .and_then(id_of)
+                .map(|i| format!(" [id={i}]"))
+                .unwrap_or_default();
             self.reporter.line(&format!("{addr}: Destroying...{id}"));
             let before = change.before.clone().unwrap_or(Value::NULL);
             self.run_provisioners(addr, &before, When::Destroy, provisioners)?;
@@ -148,7 +179,10 @@ impl Executor for ApplyExecutor<'_> {
             }))?;
             self.state.remove_instance(addr);
             self.save()?;
-            self.reporter.line(&format!("{addr}: Destruction complete after {}", Self::elapsed(start)));
+            self.reporter.line(&format!(
+                "{addr}: Destruction complete after {}",
+                Self::elapsed(start)
+            ));
             self.applied.destroyed += 1;
             if change.action == Action::Delete {
                 return Ok(Value::NULL);
@@ -159,10 +193,19 @@ impl Executor for ApplyExecutor<'_> {
         if creating {
             self.reporter.line(&format!("{addr}: Creating..."));
         } else {
-            let id = change.before.as_ref().and_then(id_of).map(|i| format!(" [id={i}]")).unwrap_or_default();
+            let id = change
+                .before
+                .as_ref()
+                .and_then(id_of)
+                .map(|i| format!(" [id={i}]"))
+                .unwrap_or_default();
             self.reporter.line(&format!("{addr}: Modifying...{id}"));
         }
-        let prior = if creating { None } else { change.before.as_ref() };
+        let prior = if creating {
+            None
+        } else {
+            change.before.as_ref()
+        };
         let new = self.runtime.block_on(provider.apply(ApplyRequest {
             type_name: &addr.resource.type_name,
             prior,
@@ -180,7 +223,11 @@ impl Executor for ApplyExecutor<'_> {
             key: addr.key.clone(),
             tainted: false,
             deposed: None,
-            schema_version: provider.schema().resource_schemas.get(&addr.resource.type_name).map_or(0, |s| s.version),
+            schema_version: provider
+                .schema()
+                .resource_schemas
+                .get(&addr.resource.type_name)
+                .map_or(0, |s| s.version),
             attributes: encode_attributes(&new, &block),
             sensitive_attributes: Vec::new(),
             private: None,
@@ -200,12 +247,20 @@ impl Executor for ApplyExecutor<'_> {
                 return Err(d);
             }
         }
-        let id = id_of(&new).map(|i| format!(" [id={i}]")).unwrap_or_default();
+        let id = id_of(&new)
+            .map(|i| format!(" [id={i}]"))
+            .unwrap_or_default();
         if creating {
-            self.reporter.line(&format!("{addr}: Creation complete after {}{id}", Self::elapsed(start)));
+            self.reporter.line(&format!(
+                "{addr}: Creation complete after {}{id}",
+                Self::elapsed(start)
+            ));
             self.applied.added += 1;
         } else {
-            self.reporter.line(&format!("{addr}: Modifications complete after {}{id}", Self::elapsed(start)));
+            self.reporter.line(&format!(
+                "{addr}: Modifications complete after {}{id}",
+                Self::elapsed(start)
+            ));
             self.applied.changed += 1;
         }
         Ok(new)

@@ -29,9 +29,14 @@ pub struct PlanContext<'a> {
     pub eval: &'a EvalOptions,
     pub prior: &'a State,
     pub providers: &'a ProviderRegistry,
-    /// For reading data sources during the plan.
-    pub runtime: &'a tokio::runtime::Handle,
+    /// Reads a data source during the plan (the caller owns the async runtime: planning itself
+    /// stays synchronous and free of it).
+    pub read_data: &'a ReadData<'a>,
 }
+
+/// Reads one data source through its provider.
+pub type ReadData<'a> =
+    dyn Fn(&dyn crate::provider::Provider, &str, &Value) -> Result<Value, Diagnostic> + 'a;
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
@@ -61,7 +66,10 @@ impl ResourceValues {
     /// Records one instance's value, updating the aggregate in place when nothing else holds
     /// it, so that chains of thousands of instances stay linear.
     pub fn set(&mut self, idx: usize, key: &InstanceKey, value: Value) {
-        self.instances.entry(idx).or_default().insert(key.clone(), value.clone());
+        self.instances
+            .entry(idx)
+            .or_default()
+            .insert(key.clone(), value.clone());
         match key {
             InstanceKey::None => {
                 self.aggregates.insert(idx, value);
@@ -102,7 +110,12 @@ pub struct ResourceResolver<'a> {
 }
 
 impl Resolver for ResourceResolver<'_> {
-    fn resolve(&self, root: &str, attrs: &[&str], span: Span) -> Result<(Value, usize), Diagnostic> {
+    fn resolve(
+        &self,
+        root: &str,
+        attrs: &[&str],
+        span: Span,
+    ) -> Result<(Value, usize), Diagnostic> {
         let (mode, type_name, name, consumed) = match root {
             "data" => match (attrs.first(), attrs.get(1)) {
                 (Some(t), Some(n)) => (ResourceMode::Data, *t, *n, 2),
@@ -124,12 +137,21 @@ impl Resolver for ResourceResolver<'_> {
             .iter()
             .position(|r| r.mode == mode && r.type_name == type_name && r.name == name)
         else {
-            let kind = if mode == ResourceMode::Data { "data" } else { "managed" };
+            let kind = if mode == ResourceMode::Data {
+                "data"
+            } else {
+                "managed"
+            };
             return Err(Diagnostic::error("Reference to undeclared resource")
                 .detail(format!("A {kind} resource {type_name:?} {name:?} has not been declared in the root module."))
                 .at(span));
         };
-        let v = self.values.aggregates.get(&idx).cloned().unwrap_or_else(Value::unknown);
+        let v = self
+            .values
+            .aggregates
+            .get(&idx)
+            .cloned()
+            .unwrap_or_else(Value::unknown);
         Ok((v, consumed))
     }
 }
@@ -143,6 +165,9 @@ pub fn resource_addr(r: &Resource) -> ResourceAddr {
     }
 }
 
+/// Per instance, the other instances of the same resource it refers to.
+pub type SelfDependencies = HashMap<InstanceKey, Vec<InstanceKey>>;
+
 /// Evaluation of the module's expressions during the walk.
 pub struct Walk<'a> {
     pub module: &'a Module,
@@ -152,7 +177,12 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub fn new(module: &'a Module, sources: &'a SourceMap, opts: &EvalOptions, values: ModuleValues) -> Walk<'a> {
+    pub fn new(
+        module: &'a Module,
+        sources: &'a SourceMap,
+        opts: &EvalOptions,
+        values: ModuleValues,
+    ) -> Walk<'a> {
         Walk {
             module,
             ev: ModuleEvaluator::new(module, sources, opts),
@@ -162,13 +192,29 @@ impl<'a> Walk<'a> {
     }
 
     /// Evaluates `e` with `bindings` (`count`, `each`, `self`) in scope.
-    pub fn eval(&self, e: &crate::config::Expr, bindings: &[(&'static str, Value)]) -> Result<Value, Diagnostic> {
-        let resources = ResourceResolver { module: self.module, values: &self.resources };
-        let resolver = ModuleScope { module: self.module, values: &self.values, external: Some(&resources) };
+    pub fn eval(
+        &self,
+        e: &crate::config::Expr,
+        bindings: &[(&'static str, Value)],
+    ) -> Result<Value, Diagnostic> {
+        let resources = ResourceResolver {
+            module: self.module,
+            values: &self.resources,
+        };
+        let resolver = ModuleScope {
+            module: self.module,
+            values: &self.values,
+            external: Some(&resources),
+        };
         self.eval_bound(e, &Scope::new(&resolver), bindings)
     }
 
-    fn eval_bound(&self, e: &crate::config::Expr, scope: &Scope, bindings: &[(&'static str, Value)]) -> Result<Value, Diagnostic> {
+    fn eval_bound(
+        &self,
+        e: &crate::config::Expr,
+        scope: &Scope,
+        bindings: &[(&'static str, Value)],
+    ) -> Result<Value, Diagnostic> {
         match bindings.split_first() {
             None => self.ev.eval(e, scope),
             Some(((name, v), rest)) => self.eval_bound(e, &scope.bind(name, v.clone()), rest),
@@ -177,7 +223,13 @@ impl<'a> Walk<'a> {
 
     /// The `local-exec` provisioners of `r` that run at `when`, evaluated for one instance whose
     /// object (`self`) is `self_value`.
-    pub fn provisioners(&self, r: &Resource, bindings: &[(&'static str, Value)], self_value: &Value, when: When) -> Vec<Result<ProvisionerRun, Diagnostic>> {
+    pub fn provisioners(
+        &self,
+        r: &Resource,
+        bindings: &[(&'static str, Value)],
+        self_value: &Value,
+        when: When,
+    ) -> Vec<Result<ProvisionerRun, Diagnostic>> {
         let mut with_self = bindings.to_vec();
         with_self.push(("self", self_value.clone()));
         r.provisioners
@@ -206,7 +258,12 @@ impl<'a> Walk<'a> {
 
     /// The instances of resource `idx` in an order where every instance comes after the
     /// instances of the same resource it refers to.
-    pub fn instance_order(&self, idx: usize, g: &graph::ModuleGraph, expansion: &Expansion) -> Result<(Vec<InstanceKey>, HashMap<InstanceKey, Vec<InstanceKey>>), Diagnostic> {
+    pub fn instance_order(
+        &self,
+        idx: usize,
+        g: &graph::ModuleGraph,
+        expansion: &Expansion,
+    ) -> Result<(Vec<InstanceKey>, SelfDependencies), Diagnostic> {
         let r = &self.module.resources[idx];
         let keys = expansion.keys();
         let mut deps: HashMap<InstanceKey, Vec<InstanceKey>> = HashMap::new();
@@ -219,7 +276,10 @@ impl<'a> Walk<'a> {
             for reference in self_refs {
                 match &reference.key_expr {
                     Some(kexpr) => {
-                        let kv = self.eval(&crate::config::Expr::new(reference.span.file, kexpr.clone()), &bindings);
+                        let kv = self.eval(
+                            &crate::config::Expr::new(reference.span.file, kexpr.clone()),
+                            &bindings,
+                        );
                         match kv.ok().map(|v| v.unmark().0.clone()) {
                             Some(v) if v.is_null() => {}
                             Some(Value::String(s)) => mine.push(InstanceKey::Str(s.to_string())),
@@ -240,7 +300,12 @@ impl<'a> Walk<'a> {
             }
             deps.insert(key.clone(), mine);
         }
-        let order = graph::instance_order(&keys, &|k| deps.get(k).cloned().unwrap_or_default(), &r.address(), r.span)?;
+        let order = graph::instance_order(
+            &keys,
+            &|k| deps.get(k).cloned().unwrap_or_default(),
+            &r.address(),
+            r.span,
+        )?;
         Ok((order, deps))
     }
 }
@@ -269,9 +334,20 @@ fn changed_attributes(prior: &Value, planned: &Value) -> Vec<String> {
 pub trait Executor {
     /// Makes `change` real; returns the new object (null when deleted). `provisioners` gives
     /// the instance's provisioners for an object and a moment (creation or destruction).
-    fn execute(&mut self, change: &ResourceChange, resource: &Resource, config: &Value, provisioners: &Provisioners) -> Result<Value, Diagnostic>;
+    fn execute(
+        &mut self,
+        change: &ResourceChange,
+        resource: &Resource,
+        config: &Value,
+        provisioners: &Provisioners,
+    ) -> Result<Value, Diagnostic>;
     /// Records the dependencies of an instance for the state file.
-    fn dependencies(&mut self, _inst: &ResourceInstanceAddr, _deps: &BTreeSet<ResourceInstanceAddr>) {}
+    fn dependencies(
+        &mut self,
+        _inst: &ResourceInstanceAddr,
+        _deps: &BTreeSet<ResourceInstanceAddr>,
+    ) {
+    }
 }
 
 /// The provisioners of one instance, evaluated for its object (`self`) at a moment.
@@ -285,7 +361,11 @@ pub fn build_plan(ctx: &PlanContext, opts: &PlanOptions) -> (Option<PlanResult>,
 /// Walks the module in dependency order, planning every instance; with an executor, applies each
 /// change as soon as its dependencies are done, so later instances see real values. An instance
 /// whose dependency failed is skipped and reported once.
-pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut dyn Executor>) -> (Option<PlanResult>, Diagnostics) {
+pub fn walk_module(
+    ctx: &PlanContext,
+    opts: &PlanOptions,
+    mut exec: Option<&mut dyn Executor>,
+) -> (Option<PlanResult>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let g = match graph::build(ctx.module, ctx.sources) {
         Ok(g) => g,
@@ -298,8 +378,12 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
         return (None, diags);
     }
     let mut walk = Walk::new(ctx.module, ctx.sources, ctx.eval, values);
-    let mut plan = Plan { destroy: opts.destroy, ..Plan::default() };
-    let mut dependencies: BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>> = BTreeMap::new();
+    let mut plan = Plan {
+        destroy: opts.destroy,
+        ..Plan::default()
+    };
+    let mut dependencies: BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>> =
+        BTreeMap::new();
     let mut in_config: BTreeSet<ResourceInstanceAddr> = BTreeSet::new();
     // Instances with changes pending, so data sources depending on them wait for apply.
     let mut pending: BTreeSet<usize> = BTreeSet::new();
@@ -327,7 +411,9 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                         if v.contains_sensitive() && !out.sensitive {
                             diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, bcmhcl requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").at(out.span));
                         }
-                        walk.values.outputs.insert(name.clone(), v.mark_if(out.sensitive));
+                        walk.values
+                            .outputs
+                            .insert(name.clone(), v.mark_if(out.sensitive));
                     }
                     Err(d) => diags.push(d.context(format!("output {name:?}"))),
                 }
@@ -348,7 +434,20 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                     ResourceMode::Data => schema.data_source_schemas.get(&r.type_name),
                 };
                 let Some(block) = block.map(|s| &s.block) else {
-                    diags.push(Diagnostic::error("Unsupported resource type").detail(format!("The provider {} has no {} type {:?}.", provider.source(), if r.mode == ResourceMode::Data { "data source" } else { "resource" }, r.type_name)).at(r.span));
+                    diags.push(
+                        Diagnostic::error("Unsupported resource type")
+                            .detail(format!(
+                                "The provider {} has no {} type {:?}.",
+                                provider.source(),
+                                if r.mode == ResourceMode::Data {
+                                    "data source"
+                                } else {
+                                    "resource"
+                                },
+                                r.type_name
+                            ))
+                            .at(r.span),
+                    );
                     continue;
                 };
                 let expansion = if opts.destroy {
@@ -387,7 +486,12 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                     let bindings = expansion.bindings(&key);
                     let config = {
                         let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
-                        let origin = BodyOrigin { file: r.file, header: r.span, context: &context, sources: ctx.sources };
+                        let origin = BodyOrigin {
+                            file: r.file,
+                            header: r.span,
+                            context: &context,
+                            sources: ctx.sources,
+                        };
                         let (v, ds) = decode_body(&r.body, &origin, block, &eval);
                         let bad = ds.iter().any(|d| d.is_error());
                         for d in ds {
@@ -404,7 +508,8 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                             let deps_pending = r.depends_on.iter().any(|_| !pending.is_empty())
                                 || other_deps_pending(&dependencies[&inst], &pending, ctx.module);
                             if config.is_wholly_known() && !deps_pending {
-                                let read = ctx.runtime.block_on(provider.read_data(&r.type_name, &config));
+                                let read =
+                                    (ctx.read_data)(provider.as_ref(), &r.type_name, &config);
                                 match read {
                                     Ok(v) => (v, None),
                                     Err(d) => {
@@ -413,15 +518,42 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                                     }
                                 }
                             } else {
-                                let reason = if config.is_wholly_known() { ActionReason::ReadBecauseDependencyPending } else { ActionReason::ReadBecauseConfigUnknown };
+                                let reason = if config.is_wholly_known() {
+                                    ActionReason::ReadBecauseDependencyPending
+                                } else {
+                                    ActionReason::ReadBecauseConfigUnknown
+                                };
                                 let after = planned_unknown(block);
-                                (after.clone(), Some(ResourceChange { addr: inst.clone(), provider: provider.source().to_string(), action: Action::Read, reason: Some(reason), before: None, after: Some(after), replace_paths: Vec::new() }))
+                                (
+                                    after.clone(),
+                                    Some(ResourceChange {
+                                        addr: inst.clone(),
+                                        provider: provider.source().to_string(),
+                                        action: Action::Read,
+                                        reason: Some(reason),
+                                        before: None,
+                                        after: Some(after),
+                                        replace_paths: Vec::new(),
+                                    }),
+                                )
                             }
                         }
                         ResourceMode::Managed => {
                             let prior_state = ctx.prior.instance(&inst);
-                            let prior = prior_state.map(|s| decode_attributes(&s.attributes, block));
-                            match plan_instance(&provider, r, block, &inst, prior.as_ref(), prior_state.is_some_and(|s| s.tainted), &config, opts, &walk, &bindings) {
+                            let prior =
+                                prior_state.map(|s| decode_attributes(&s.attributes, block));
+                            match plan_instance(
+                                &provider,
+                                r,
+                                block,
+                                &inst,
+                                prior.as_ref(),
+                                prior_state.is_some_and(|s| s.tainted),
+                                &config,
+                                opts,
+                                &walk,
+                                &bindings,
+                            ) {
                                 Ok(c) => (c.after.clone().unwrap_or(Value::NULL), Some(c)),
                                 Err(d) => {
                                     diags.push(d);
@@ -438,7 +570,9 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                                 failed.insert(inst.clone());
                                 skipped.push(inst.to_string());
                             } else {
-                                let provs = |v: &Value, when: When| walk.provisioners(r, &bindings, v, when);
+                                let provs = |v: &Value, when: When| {
+                                    walk.provisioners(r, &bindings, v, when)
+                                };
                                 match exec.execute(c, r, &config, &provs) {
                                     Ok(v) => value = v,
                                     Err(d) => {
@@ -465,26 +599,60 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
         if inst.resource.mode != ResourceMode::Managed || in_config.contains(&inst) {
             continue;
         }
-        let reason = match ctx.module.resources.iter().find(|r| r.mode == ResourceMode::Managed && r.type_name == inst.resource.type_name && r.name == inst.resource.name) {
+        let reason = match ctx.module.resources.iter().find(|r| {
+            r.mode == ResourceMode::Managed
+                && r.type_name == inst.resource.type_name
+                && r.name == inst.resource.name
+        }) {
             None => ActionReason::DeleteBecauseNoResourceConfig,
-            Some(_) if matches!(inst.key, InstanceKey::Int(_)) => ActionReason::DeleteBecauseCountIndex,
+            Some(_) if matches!(inst.key, InstanceKey::Int(_)) => {
+                ActionReason::DeleteBecauseCountIndex
+            }
             Some(_) => ActionReason::DeleteBecauseEachKey,
         };
-        let provider = ctx.providers.for_type(&inst.resource.type_name, Span::default()).ok();
+        let provider = ctx
+            .providers
+            .for_type(&inst.resource.type_name, Span::default())
+            .ok();
         let before = provider
             .and_then(|p| p.schema().resource_schemas.get(&inst.resource.type_name))
             .map(|s| decode_attributes(&state.attributes, &s.block))
             .unwrap_or_else(|| crate::value::value_from_json(&state.attributes));
         let source = provider.map(|p| p.source().to_string()).unwrap_or_default();
-        plan.resource_changes.push(ResourceChange { addr: inst.clone(), provider: source, action: Action::Delete, reason: if opts.destroy { None } else { Some(reason) }, before: Some(before), after: None, replace_paths: Vec::new() });
+        plan.resource_changes.push(ResourceChange {
+            addr: inst.clone(),
+            provider: source,
+            action: Action::Delete,
+            reason: if opts.destroy { None } else { Some(reason) },
+            before: Some(before),
+            after: None,
+            replace_paths: Vec::new(),
+        });
     }
-    if let Some(exec) = exec.as_deref_mut() {
+    if let Some(exec) = exec {
         let empty = Value::NULL;
-        for c in plan.resource_changes.iter().filter(|c| c.action == Action::Delete && !in_config.contains(&c.addr)) {
+        for c in plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.action == Action::Delete && !in_config.contains(&c.addr))
+        {
             let bindings: Vec<(&'static str, Value)> = match &c.addr.key {
                 InstanceKey::None => Vec::new(),
-                InstanceKey::Int(i) => vec![("count", Value::object([("index".into(), Value::int(*i))].into_iter().collect()))],
-                InstanceKey::Str(k) => vec![("each", Value::object([("key".into(), Value::from(k.as_str())), ("value".into(), Value::NULL)].into_iter().collect()))],
+                InstanceKey::Int(i) => vec![(
+                    "count",
+                    Value::object([("index".into(), Value::int(*i))].into_iter().collect()),
+                )],
+                InstanceKey::Str(k) => vec![(
+                    "each",
+                    Value::object(
+                        [
+                            ("key".into(), Value::from(k.as_str())),
+                            ("value".into(), Value::NULL),
+                        ]
+                        .into_iter()
+                        .collect(),
+                    ),
+                )],
             };
             // A resource removed from configuration has no block, so no provisioners to run.
             let orphan = orphan_resource(c);
@@ -492,7 +660,9 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
                 .module
                 .resources
                 .iter()
-                .find(|r| r.type_name == c.addr.resource.type_name && r.name == c.addr.resource.name)
+                .find(|r| {
+                    r.type_name == c.addr.resource.type_name && r.name == c.addr.resource.name
+                })
                 .unwrap_or(&orphan);
             let provs = |v: &Value, when: When| walk.provisioners(r, &bindings, v, when);
             if let Err(d) = exec.execute(c, r, &empty, &provs) {
@@ -501,27 +671,49 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
         }
     }
     if !skipped.is_empty() {
-        diags.push(Diagnostic::warning("Skipped because a dependency failed").detail(format!(
-            "These instances were not applied because an instance they depend on failed: {}.",
-            skipped.join(", ")
-        )));
+        diags.push(
+            Diagnostic::warning("Skipped because a dependency failed").detail(format!(
+                "These instances were not applied because an instance they depend on failed: {}.",
+                skipped.join(", ")
+            )),
+        );
     }
     plan.resource_changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     // Output changes against the prior state.
     for (name, v) in &walk.values.outputs {
-        let before = ctx.prior.outputs.get(name).map(|o| o.value.clone().mark_if(o.sensitive));
+        let before = ctx
+            .prior
+            .outputs
+            .get(name)
+            .map(|o| o.value.clone().mark_if(o.sensitive));
         let action = match &before {
             None => Action::Create,
             Some(b) if b.unmark_deep().0.equals(&v.unmark_deep().0) == Some(true) => Action::NoOp,
             Some(_) => Action::Update,
         };
         let sensitive = ctx.module.outputs.get(name).is_some_and(|o| o.sensitive);
-        let (action, after) = if opts.destroy { (Action::Delete, None) } else { (action, Some(v.clone())) };
-        plan.output_changes.push(OutputChange { name: name.clone(), action, before, after, sensitive });
+        let (action, after) = if opts.destroy {
+            (Action::Delete, None)
+        } else {
+            (action, Some(v.clone()))
+        };
+        plan.output_changes.push(OutputChange {
+            name: name.clone(),
+            action,
+            before,
+            after,
+            sensitive,
+        });
     }
     for (name, o) in &ctx.prior.outputs {
         if !walk.values.outputs.contains_key(name) {
-            plan.output_changes.push(OutputChange { name: name.clone(), action: Action::Delete, before: Some(o.value.clone()), after: None, sensitive: o.sensitive });
+            plan.output_changes.push(OutputChange {
+                name: name.clone(),
+                action: Action::Delete,
+                before: Some(o.value.clone()),
+                after: None,
+                sensitive: o.sensitive,
+            });
         }
     }
     plan.output_changes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -529,7 +721,14 @@ pub fn walk_module(ctx: &PlanContext, opts: &PlanOptions, mut exec: Option<&mut 
         return (None, diags);
     }
     let values = walk.values;
-    (Some(PlanResult { plan, values, dependencies }), diags)
+    (
+        Some(PlanResult {
+            plan,
+            values,
+            dependencies,
+        }),
+        diags,
+    )
 }
 
 /// A stand-in block for an instance whose resource block was removed from the configuration.
@@ -551,19 +750,32 @@ fn orphan_resource(c: &ResourceChange) -> Resource {
     }
 }
 
-fn other_deps_pending(deps: &BTreeSet<ResourceInstanceAddr>, pending: &BTreeSet<usize>, module: &Module) -> bool {
+fn other_deps_pending(
+    deps: &BTreeSet<ResourceInstanceAddr>,
+    pending: &BTreeSet<usize>,
+    module: &Module,
+) -> bool {
     deps.iter().any(|d| {
         module
             .resources
             .iter()
-            .position(|r| r.mode == d.resource.mode && r.type_name == d.resource.type_name && r.name == d.resource.name)
+            .position(|r| {
+                r.mode == d.resource.mode
+                    && r.type_name == d.resource.type_name
+                    && r.name == d.resource.name
+            })
             .is_some_and(|i| pending.contains(&i))
     })
 }
 
 /// The instances of other resources that a resource's instances depend on: every instance of a
 /// resource it refers to directly, through locals, or names in `depends_on`.
-pub fn instance_dependencies(module: &Module, g: &graph::ModuleGraph, node: &Node, walk: &Walk) -> BTreeSet<ResourceInstanceAddr> {
+pub fn instance_dependencies(
+    module: &Module,
+    g: &graph::ModuleGraph,
+    node: &Node,
+    walk: &Walk,
+) -> BTreeSet<ResourceInstanceAddr> {
     let mut out = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![g.index[node]];
@@ -575,7 +787,13 @@ pub fn instance_dependencies(module: &Module, g: &graph::ModuleGraph, node: &Nod
             match &g.graph[dep] {
                 Node::Resource(i) => {
                     let addr = resource_addr(&module.resources[*i]);
-                    for k in walk.resources.instances.get(i).map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+                    for k in walk
+                        .resources
+                        .instances
+                        .get(i)
+                        .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                        .unwrap_or_default()
+                    {
                         out.insert(addr.instance(k));
                     }
                 }
@@ -602,24 +820,46 @@ fn plan_instance(
     bindings: &[(&'static str, Value)],
 ) -> Result<ResourceChange, Diagnostic> {
     let source = provider.source().to_string();
-    let change = |action, reason, before: Option<Value>, after: Option<Value>, replace_paths| ResourceChange {
-        addr: inst.clone(),
-        provider: source.clone(),
-        action,
-        reason,
-        before,
-        after,
-        replace_paths,
+    let change = |action, reason, before: Option<Value>, after: Option<Value>, replace_paths| {
+        ResourceChange {
+            addr: inst.clone(),
+            provider: source.clone(),
+            action,
+            reason,
+            before,
+            after,
+            replace_paths,
+        }
     };
     if opts.destroy {
-        return Ok(change(Action::Delete, None, prior.cloned(), None, Vec::new()));
+        return Ok(change(
+            Action::Delete,
+            None,
+            prior.cloned(),
+            None,
+            Vec::new(),
+        ));
     }
     let Some(prior) = prior else {
-        let resp = provider.plan(PlanRequest { type_name: &r.type_name, prior: None, config })?;
-        return Ok(change(Action::Create, None, None, Some(resp.planned), Vec::new()));
+        let resp = provider.plan(PlanRequest {
+            type_name: &r.type_name,
+            prior: None,
+            config,
+        })?;
+        return Ok(change(
+            Action::Create,
+            None,
+            None,
+            Some(resp.planned),
+            Vec::new(),
+        ));
     };
     let config = apply_ignore_changes(r, prior, config, walk, bindings);
-    let resp = provider.plan(PlanRequest { type_name: &r.type_name, prior: Some(prior), config: &config })?;
+    let resp = provider.plan(PlanRequest {
+        type_name: &r.type_name,
+        prior: Some(prior),
+        config: &config,
+    })?;
     let changed = changed_attributes(prior, &resp.planned);
     let forced: Vec<AttrPath> = resp
         .requires_replace
@@ -635,7 +875,11 @@ fn plan_instance(
         .and_then(|e| walk.eval(e, bindings).ok())
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
-    let replace_action = if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate };
+    let replace_action = if cbd {
+        Action::CreateThenDelete
+    } else {
+        Action::DeleteThenCreate
+    };
     let reason = if tainted {
         Some(ActionReason::ReplaceBecauseTainted)
     } else if requested {
@@ -647,17 +891,44 @@ fn plan_instance(
     };
     if let Some(reason) = reason {
         check_prevent_destroy(r, inst, walk, bindings)?;
-        let fresh = provider.plan(PlanRequest { type_name: &r.type_name, prior: None, config: &config })?;
-        return Ok(change(replace_action, Some(reason), Some(prior.clone()), Some(fresh.planned), forced));
+        let fresh = provider.plan(PlanRequest {
+            type_name: &r.type_name,
+            prior: None,
+            config: &config,
+        })?;
+        return Ok(change(
+            replace_action,
+            Some(reason),
+            Some(prior.clone()),
+            Some(fresh.planned),
+            forced,
+        ));
     }
     if changed.is_empty() {
-        return Ok(change(Action::NoOp, None, Some(prior.clone()), Some(prior.clone()), Vec::new()));
+        return Ok(change(
+            Action::NoOp,
+            None,
+            Some(prior.clone()),
+            Some(prior.clone()),
+            Vec::new(),
+        ));
     }
     let _ = block;
-    Ok(change(Action::Update, None, Some(prior.clone()), Some(resp.planned), Vec::new()))
+    Ok(change(
+        Action::Update,
+        None,
+        Some(prior.clone()),
+        Some(resp.planned),
+        Vec::new(),
+    ))
 }
 
-fn check_prevent_destroy(r: &Resource, inst: &ResourceInstanceAddr, walk: &Walk, bindings: &[(&'static str, Value)]) -> Result<(), Diagnostic> {
+fn check_prevent_destroy(
+    r: &Resource,
+    inst: &ResourceInstanceAddr,
+    walk: &Walk,
+    bindings: &[(&'static str, Value)],
+) -> Result<(), Diagnostic> {
     let prevent = r
         .lifecycle
         .prevent_destroy
@@ -674,7 +945,13 @@ fn check_prevent_destroy(r: &Resource, inst: &ResourceInstanceAddr, walk: &Walk,
 }
 
 /// `lifecycle { ignore_changes = [...] }`: the ignored attributes keep their prior values.
-fn apply_ignore_changes(r: &Resource, prior: &Value, config: &Value, _walk: &Walk, _bindings: &[(&'static str, Value)]) -> Value {
+fn apply_ignore_changes(
+    r: &Resource,
+    prior: &Value,
+    config: &Value,
+    _walk: &Walk,
+    _bindings: &[(&'static str, Value)],
+) -> Value {
     let Some(e) = &r.lifecycle.ignore_changes else {
         return config.clone();
     };

@@ -42,7 +42,10 @@ fn keyword(e: &Expression) -> Option<&str> {
 }
 
 /// Evaluates a provisioner block with `eval` (which has `self`, `each`, `count` in scope).
-pub fn decode(p: &Provisioner, eval: &dyn Fn(&Expr) -> Result<Value, Diagnostic>) -> Result<ProvisionerRun, Diagnostic> {
+pub fn decode(
+    p: &Provisioner,
+    eval: &dyn Fn(&Expr) -> Result<Value, Diagnostic>,
+) -> Result<ProvisionerRun, Diagnostic> {
     let span = |n: &dyn hcl_edit::Span| Span::new(p.file, n.span().unwrap_or(0..0));
     if p.kind != "local-exec" {
         return Err(Diagnostic::error("Unsupported provisioner")

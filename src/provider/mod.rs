@@ -78,12 +78,17 @@ impl ProviderRegistry {
     }
 
     pub fn add(&mut self, provider: Arc<dyn Provider>) {
-        self.by_source.insert(provider.source().to_string(), provider);
+        self.by_source
+            .insert(provider.source().to_string(), provider);
     }
 
     /// The provider of a resource or data source type, by Terraform's implied-provider rule
     /// (the type name's prefix before the first `_`), or an error naming the type.
-    pub fn for_type(&self, type_name: &str, span: crate::diag::Span) -> Result<&Arc<dyn Provider>, Diagnostic> {
+    pub fn for_type(
+        &self,
+        type_name: &str,
+        span: crate::diag::Span,
+    ) -> Result<&Arc<dyn Provider>, Diagnostic> {
         let local = type_name.split('_').next().unwrap_or(type_name);
         self.by_source
             .values()

@@ -105,7 +105,9 @@ pub fn decode_attributes(json: &serde_json::Value, block: &Block) -> crate::valu
     let obj = json.as_object();
     let mut out = crate::value::Attrs::new();
     for (name, attr) in &block.attributes {
-        let raw = obj.and_then(|o| o.get(name)).unwrap_or(&serde_json::Value::Null);
+        let raw = obj
+            .and_then(|o| o.get(name))
+            .unwrap_or(&serde_json::Value::Null);
         let v = if attr.ty == Type::Dynamic {
             match (raw.get("value"), raw.get("type").and_then(Type::from_json)) {
                 (Some(v), Some(t)) => value_from_json_typed(v, &t).unwrap_or(Value::NULL),
@@ -118,7 +120,9 @@ pub fn decode_attributes(json: &serde_json::Value, block: &Block) -> crate::valu
     }
     for (name, nested) in &block.block_types {
         let ty = nested.implied_type();
-        let raw = obj.and_then(|o| o.get(name)).unwrap_or(&serde_json::Value::Null);
+        let raw = obj
+            .and_then(|o| o.get(name))
+            .unwrap_or(&serde_json::Value::Null);
         out.insert(
             name.as_str().into(),
             value_from_json_typed(raw, &ty).unwrap_or(Value::Null(ty)),

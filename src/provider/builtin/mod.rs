@@ -94,6 +94,17 @@ fn random_int63() -> i64 {
     ((hi ^ lo.rotate_left(16)) >> 1) as i64
 }
 
+/// A registry with every built-in provider.
+pub fn registry() -> crate::provider::ProviderRegistry {
+    let mut r = crate::provider::ProviderRegistry::new();
+    for source in [TERRAFORM, NULL, EXTERNAL] {
+        if let Some(p) = builtin_provider(source) {
+            r.add(p);
+        }
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,15 +144,4 @@ mod tests {
         b.dedup();
         assert!(b.len() > 30);
     }
-}
-
-/// A registry with every built-in provider.
-pub fn registry() -> crate::provider::ProviderRegistry {
-    let mut r = crate::provider::ProviderRegistry::new();
-    for source in [TERRAFORM, NULL, EXTERNAL] {
-        if let Some(p) = builtin_provider(source) {
-            r.add(p);
-        }
-    }
-    r
 }
