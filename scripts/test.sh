@@ -22,5 +22,6 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
-# The fuzz properties run a bounded number of cases (PROPTEST_CASES) inside the test suite.
-PROPTEST_CASES=${PROPTEST_CASES:-10000} cargo test --quiet
+cargo test --quiet
+# The parser/evaluator fuzz properties again, longer: a bounded number of generated cases.
+PROPTEST_CASES=${FUZZ_CASES:-10000} cargo test --quiet --test fuzz
