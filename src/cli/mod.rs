@@ -8,6 +8,8 @@ mod inputs;
 mod output;
 mod plan;
 mod root;
+mod show;
+mod state_cmd;
 mod terminal;
 mod validate;
 
@@ -45,6 +47,10 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Print root module outputs from the state, like `terraform output`.
     Output(output::OutputArgs),
+    /// Show the state or a saved plan, like `terraform show`.
+    Show(show::ShowArgs),
+    /// Inspect and edit the state, like `terraform state`.
+    State(state_cmd::StateArgs),
 }
 
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite
@@ -122,5 +128,7 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a, &ordered),
         Command::Apply(a) => apply::run(a, &ordered),
         Command::Output(a) => output::run(a),
+        Command::Show(a) => show::run(a),
+        Command::State(a) => state_cmd::run(a),
     }
 }
