@@ -5,7 +5,7 @@
 use crate::addr::ResourceInstanceAddr;
 use crate::config::Resource;
 use crate::diag::Diagnostic;
-use crate::plan::build::{Executor, Provisioners};
+use crate::plan::build::{Dependencies, Executor, Provisioners};
 use crate::plan::provisioner::When;
 use crate::plan::{Action, ResourceChange};
 use crate::provider::local_exec::LocalExec;
@@ -13,7 +13,6 @@ use crate::provider::{ApplyRequest, ProviderRegistry};
 use crate::schema::encode_attributes;
 use crate::state::{InstanceState, LocalStore, State};
 use crate::value::Value;
-use std::collections::BTreeSet;
 use std::time::Instant;
 
 /// Where progress goes: Terraform's plain lines by default.
@@ -48,8 +47,8 @@ pub struct ApplyExecutor<'a> {
     /// Values of sensitive variables, masked in provisioner output.
     pub secrets: Vec<String>,
     pub applied: Applied,
-    pending_dependencies:
-        std::collections::BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>>,
+    /// Per instance, the resources it depends on (the state's `dependencies`).
+    pending_dependencies: std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>,
 }
 
 impl<'a> ApplyExecutor<'a> {
@@ -73,9 +72,10 @@ impl<'a> ApplyExecutor<'a> {
         }
     }
 
-    fn save(&mut self) -> Result<(), Diagnostic> {
+    /// Records the finished operation on `addr` durably (the store's journal keeps this cheap).
+    fn save(&mut self, addr: &ResourceInstanceAddr) -> Result<(), Diagnostic> {
         self.store
-            .save(&mut self.state)
+            .record(&mut self.state, addr)
             .map_err(|e| e.to_diagnostic())
     }
 
@@ -137,8 +137,13 @@ fn id_of(v: &Value) -> Option<String> {
 }
 
 impl Executor for ApplyExecutor<'_> {
-    fn dependencies(&mut self, inst: &ResourceInstanceAddr, deps: &BTreeSet<ResourceInstanceAddr>) {
-        self.pending_dependencies.insert(inst.clone(), deps.clone());
+    fn dependencies(&mut self, inst: &ResourceInstanceAddr, deps: &Dependencies) {
+        let names = deps
+            .resource_addresses()
+            .into_iter()
+            .map(|a| a.to_string())
+            .collect();
+        self.pending_dependencies.insert(inst.clone(), names);
     }
 
     fn execute(
@@ -178,7 +183,7 @@ impl Executor for ApplyExecutor<'_> {
                 config,
             }))?;
             self.state.remove_instance(addr);
-            self.save()?;
+            self.save(addr)?;
             self.reporter.line(&format!(
                 "{addr}: Destruction complete after {}",
                 Self::elapsed(start)
@@ -212,13 +217,11 @@ impl Executor for ApplyExecutor<'_> {
             planned: change.after.as_ref(),
             config,
         }))?;
-        let mut dependencies: Vec<String> = self
+        let dependencies = self
             .pending_dependencies
             .get(addr)
-            .map(|d| d.iter().map(|a| a.resource.to_string()).collect())
+            .cloned()
             .unwrap_or_default();
-        dependencies.sort();
-        dependencies.dedup();
         let inst = InstanceState {
             key: addr.key.clone(),
             tainted: false,
@@ -236,14 +239,14 @@ impl Executor for ApplyExecutor<'_> {
         };
         let provider_field = format!("provider[\"{}\"]", provider.source());
         self.state.set_instance(addr, &provider_field, inst.clone());
-        self.save()?;
+        self.save(addr)?;
         if creating {
             if let Err(d) = self.run_provisioners(addr, &new, When::Create, provisioners) {
                 // A failed creation-time provisioner taints the instance, as in Terraform.
                 let mut tainted = inst;
                 tainted.tainted = true;
                 self.state.set_instance(addr, &provider_field, tainted);
-                self.save()?;
+                self.save(addr)?;
                 return Err(d);
             }
         }

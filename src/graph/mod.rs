@@ -96,7 +96,7 @@ fn body_expressions(body: &Body, file: crate::diag::FileId, out: &mut Vec<Expr>)
 }
 
 /// The node a reference points at, if it is one of the module's locals or resources.
-fn target(module: &Module, r: &Reference) -> Option<Node> {
+pub fn target(module: &Module, r: &Reference) -> Option<Node> {
     let attr = |i: usize| r.attrs.get(i).map(String::as_str);
     match r.root.as_str() {
         "local" => attr(0)

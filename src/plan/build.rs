@@ -50,7 +50,31 @@ pub struct PlanResult {
     pub plan: Plan,
     pub values: ModuleValues,
     /// For every instance in configuration: the instances it depends on.
-    pub dependencies: BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>>,
+    pub dependencies: BTreeMap<ResourceInstanceAddr, Dependencies>,
+}
+
+/// What one instance depends on: particular instances (a reference whose key is known for the
+/// instance, `aws_x.y[each.key]`) and whole resources (references without a key, through locals,
+/// `depends_on`). Kept apart so that N instances each depending on their own counterpart cost N,
+/// not N².
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dependencies {
+    pub instances: BTreeSet<ResourceInstanceAddr>,
+    pub resources: BTreeSet<ResourceAddr>,
+}
+
+impl Dependencies {
+    pub fn includes(&self, inst: &ResourceInstanceAddr) -> bool {
+        self.instances.contains(inst) || self.resources.contains(&inst.resource)
+    }
+
+    /// Every resource involved, as the state's `dependencies` list names them.
+    pub fn resource_addresses(&self) -> BTreeSet<&ResourceAddr> {
+        self.resources
+            .iter()
+            .chain(self.instances.iter().map(|i| &i.resource))
+            .collect()
+    }
 }
 
 /// Values of resources planned so far: the aggregate each reference sees (an object keyed by
@@ -342,12 +366,7 @@ pub trait Executor {
         provisioners: &Provisioners,
     ) -> Result<Value, Diagnostic>;
     /// Records the dependencies of an instance for the state file.
-    fn dependencies(
-        &mut self,
-        _inst: &ResourceInstanceAddr,
-        _deps: &BTreeSet<ResourceInstanceAddr>,
-    ) {
-    }
+    fn dependencies(&mut self, _inst: &ResourceInstanceAddr, _deps: &Dependencies) {}
 }
 
 /// The provisioners of one instance, evaluated for its object (`self`) at a moment.
@@ -382,8 +401,7 @@ pub fn walk_module(
         destroy: opts.destroy,
         ..Plan::default()
     };
-    let mut dependencies: BTreeMap<ResourceInstanceAddr, BTreeSet<ResourceInstanceAddr>> =
-        BTreeMap::new();
+    let mut dependencies: BTreeMap<ResourceInstanceAddr, Dependencies> = BTreeMap::new();
     let mut in_config: BTreeSet<ResourceInstanceAddr> = BTreeSet::new();
     // Instances with changes pending, so data sources depending on them wait for apply.
     let mut pending: BTreeSet<usize> = BTreeSet::new();
@@ -474,16 +492,29 @@ pub fn walk_module(
                     ResourceMode::Managed => format!("resource {:?} {:?}", r.type_name, r.name),
                     ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
                 };
-                let other_deps = instance_dependencies(ctx.module, &g, &node, &walk);
+                let (whole, keyed) = resource_dependencies(ctx.module, &g, &node);
                 for key in order {
                     let inst = addr.instance(key.clone());
                     in_config.insert(inst.clone());
-                    let mut deps = other_deps.clone();
+                    let bindings = expansion.bindings(&key);
+                    let mut deps = Dependencies {
+                        instances: BTreeSet::new(),
+                        resources: whole.clone(),
+                    };
+                    for (target, key_expr) in &keyed {
+                        match walk
+                            .eval(key_expr, &bindings)
+                            .ok()
+                            .and_then(|k| instance_key(&k))
+                        {
+                            Some(k) => deps.instances.insert(target.instance(k)),
+                            None => deps.resources.insert(target.clone()),
+                        };
+                    }
                     for k in self_deps.get(&key).into_iter().flatten() {
-                        deps.insert(addr.instance(k.clone()));
+                        deps.instances.insert(addr.instance(k.clone()));
                     }
                     dependencies.insert(inst.clone(), deps);
-                    let bindings = expansion.bindings(&key);
                     let config = {
                         let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
                         let origin = BodyOrigin {
@@ -566,7 +597,7 @@ pub fn walk_module(
                     if let (Some(exec), Some(c)) = (exec.as_deref_mut(), change.as_ref()) {
                         exec.dependencies(&inst, &dependencies[&inst]);
                         if c.action != Action::NoOp && c.action != Action::Read {
-                            if dependencies[&inst].iter().any(|d| failed.contains(d)) {
+                            if failed.iter().any(|f| dependencies[&inst].includes(f)) {
                                 failed.insert(inst.clone());
                                 skipped.push(inst.to_string());
                             } else {
@@ -750,59 +781,76 @@ fn orphan_resource(c: &ResourceChange) -> Resource {
     }
 }
 
-fn other_deps_pending(
-    deps: &BTreeSet<ResourceInstanceAddr>,
-    pending: &BTreeSet<usize>,
-    module: &Module,
-) -> bool {
-    deps.iter().any(|d| {
+fn other_deps_pending(deps: &Dependencies, pending: &BTreeSet<usize>, module: &Module) -> bool {
+    deps.resource_addresses().into_iter().any(|d| {
         module
             .resources
             .iter()
-            .position(|r| {
-                r.mode == d.resource.mode
-                    && r.type_name == d.resource.type_name
-                    && r.name == d.resource.name
-            })
+            .position(|r| r.mode == d.mode && r.type_name == d.type_name && r.name == d.name)
             .is_some_and(|i| pending.contains(&i))
     })
 }
 
-/// The instances of other resources that a resource's instances depend on: every instance of a
-/// resource it refers to directly, through locals, or names in `depends_on`.
-pub fn instance_dependencies(
+/// An instance key from an evaluated index value.
+fn instance_key(v: &Value) -> Option<InstanceKey> {
+    match v.unmark().0 {
+        Value::String(s) => Some(InstanceKey::Str(s.to_string())),
+        Value::Number(n) => n.to_i64().map(InstanceKey::Int),
+        _ => None,
+    }
+}
+
+/// What the instances of a resource depend on besides their own resource: whole resources
+/// (references without a key, through locals, `depends_on`) and keyed references whose key each
+/// instance evaluates (`terraform_data.device[each.key]`).
+pub fn resource_dependencies(
     module: &Module,
     g: &graph::ModuleGraph,
     node: &Node,
-    walk: &Walk,
-) -> BTreeSet<ResourceInstanceAddr> {
-    let mut out = BTreeSet::new();
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![g.index[node]];
-    while let Some(n) = stack.pop() {
-        for dep in g.graph.neighbors_directed(n, petgraph::Direction::Incoming) {
-            if !seen.insert(dep) {
-                continue;
+) -> (
+    BTreeSet<ResourceAddr>,
+    Vec<(ResourceAddr, crate::config::Expr)>,
+) {
+    let mut whole = BTreeSet::new();
+    let mut keyed = Vec::new();
+    let resource_of = |n: &Node| match n {
+        Node::Resource(i) => Some(resource_addr(&module.resources[*i])),
+        _ => None,
+    };
+    for r in g.references.get(node).into_iter().flatten() {
+        let Some(target) = graph::target(module, r) else {
+            continue;
+        };
+        if &target == node {
+            continue;
+        }
+        match (&target, &r.key_expr) {
+            (Node::Resource(_), Some(k)) => {
+                if let Some(addr) = resource_of(&target) {
+                    keyed.push((addr, crate::config::Expr::new(r.span.file, k.clone())));
+                }
             }
-            match &g.graph[dep] {
-                Node::Resource(i) => {
-                    let addr = resource_addr(&module.resources[*i]);
-                    for k in walk
-                        .resources
-                        .instances
-                        .get(i)
-                        .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                        .unwrap_or_default()
-                    {
-                        out.insert(addr.instance(k));
+            (Node::Resource(_), None) => whole.extend(resource_of(&target)),
+            (Node::Local(_), _) => {
+                // Everything a local reaches, transitively, counts as a whole resource.
+                let mut stack = vec![g.index[&target]];
+                let mut seen = BTreeSet::new();
+                while let Some(n) = stack.pop() {
+                    if !seen.insert(n) {
+                        continue;
+                    }
+                    match &g.graph[n] {
+                        Node::Resource(_) => whole.extend(resource_of(&g.graph[n])),
+                        Node::Local(_) => stack
+                            .extend(g.graph.neighbors_directed(n, petgraph::Direction::Incoming)),
+                        Node::Output(_) => {}
                     }
                 }
-                Node::Local(_) => stack.push(dep),
-                Node::Output(_) => {}
             }
+            (Node::Output(_), _) => {}
         }
     }
-    out
+    (whole, keyed)
 }
 
 /// Plans one managed instance: asks the provider, then decides the action.

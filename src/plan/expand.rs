@@ -34,10 +34,10 @@ impl Expansion {
                 Value::object([("index".into(), Value::int(*i))].into_iter().collect()),
             )],
             (Expansion::ForEach(items), InstanceKey::Str(k)) => {
+                // Keys are in lexical order (maps and sets of strings iterate so).
                 let v = items
-                    .iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.clone())
+                    .binary_search_by(|(key, _)| key.as_str().cmp(k))
+                    .map(|i| items[i].1.clone())
                     .unwrap_or(Value::NULL);
                 vec![(
                     "each",

@@ -27,6 +27,8 @@ pub const ERRORED_STATE_FILE: &str = "errored.tfstate";
 pub struct LocalStore {
     path: PathBuf,
     backup_path: PathBuf,
+    /// `<path>.journal`: operations recorded since the last full write (see `record`).
+    journal_path: PathBuf,
     errored_path: PathBuf,
     memory: Mutex<Memory>,
 }
@@ -38,6 +40,9 @@ struct Memory {
     /// Whether this store has read the file (or found none) at least once.
     seen_disk: bool,
     backup_written: bool,
+    /// Bytes in the journal since the last full write, and the size of that write.
+    journal_bytes: u64,
+    full_bytes: u64,
 }
 
 impl LocalStore {
@@ -47,9 +52,12 @@ impl LocalStore {
         let path = path.into();
         let mut backup = path.clone().into_os_string();
         backup.push(".backup");
+        let mut journal = path.clone().into_os_string();
+        journal.push(".journal");
         LocalStore {
             path,
             backup_path: PathBuf::from(backup),
+            journal_path: PathBuf::from(journal),
             errored_path: PathBuf::from(ERRORED_STATE_FILE),
             memory: Mutex::new(Memory::default()),
         }
@@ -76,7 +84,35 @@ impl LocalStore {
         let mut memory = self.memory();
         memory.content_on_disk = state.as_ref().map(write::content_json);
         memory.seen_disk = true;
-        Ok(state)
+        drop(memory);
+        // Operations recorded after the last full write (a run that ended before it could
+        // write the whole state) are replayed, so that nothing completed is lost.
+        let replayed = super::journal::replay(&self.journal_path, state)?;
+        Ok(replayed)
+    }
+
+    /// Records that the instance at `addr` was written or removed in `state` (already changed
+    /// in memory). Appends one line to the journal and syncs it, which costs the size of the
+    /// instance, not of the state; the whole state is rewritten (and the journal emptied)
+    /// only when the journal has grown as large as the last full write. Saving after every
+    /// one of N operations thus stays linear in N, and a crash loses no finished operation.
+    pub fn record(
+        &self,
+        state: &mut State,
+        addr: &crate::addr::ResourceInstanceAddr,
+    ) -> Result<(), StateError> {
+        let line = super::journal::entry(state, addr);
+        let appended = super::journal::append(&self.journal_path, &line);
+        let mut memory = self.memory();
+        // A journal that cannot be written falls back to a full write.
+        if let Ok(n) = appended {
+            memory.journal_bytes += n;
+            if memory.journal_bytes < memory.full_bytes.max(256 * 1024) {
+                return Ok(());
+            }
+        }
+        drop(memory);
+        self.save(state)
     }
 
     fn read_disk(&self) -> Result<Option<State>, StateError> {
@@ -148,6 +184,10 @@ impl LocalStore {
         match result {
             Ok(()) => {
                 memory.content_on_disk = Some(content);
+                memory.full_bytes = text.len() as u64;
+                memory.journal_bytes = 0;
+                // Everything in the journal is now in the file.
+                super::journal::clear(&self.journal_path);
                 Ok(())
             }
             Err(source) => Err(self.persist_error(text, source)),

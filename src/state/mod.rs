@@ -10,6 +10,7 @@
 
 mod address;
 mod error;
+mod journal;
 mod local;
 mod read;
 mod write;
