@@ -265,3 +265,119 @@ resource "terraform_data" "a" {
     let state: serde_json::Value = serde_json::from_str(&state).unwrap();
     assert_eq!(state["resources"], serde_json::json!([]));
 }
+
+#[test]
+fn module_calls_with_for_each_plan_apply_and_address_their_instances() {
+    let dir = module(&[
+        (
+            "main.tf",
+            r#"
+module "rack" {
+  source   = "./modules/rack"
+  for_each = { a = 2, b = 1 }
+  name     = each.key
+  size     = each.value
+}
+
+module "single" {
+  source = "./modules/rack"
+  name   = "s"
+  size   = 1
+}
+
+output "hosts" {
+  value = { for k, m in module.rack : k => m.hosts }
+}
+
+output "single_module_path" {
+  value = module.single.where
+}
+"#,
+        ),
+        (
+            "modules/rack/main.tf",
+            r#"
+variable "name" {
+  type = string
+}
+
+variable "size" {
+  type = number
+  validation {
+    condition     = var.size > 0
+    error_message = "A rack has at least one node."
+  }
+}
+
+resource "terraform_data" "node" {
+  count = var.size
+  input = "${var.name}-${count.index}"
+}
+
+output "hosts" {
+  value = terraform_data.node[*].output
+}
+
+output "where" {
+  value = path.module
+}
+"#,
+        ),
+    ]);
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(
+        plan.contains("# module.rack[\"a\"].terraform_data.node[1] will be created"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("# module.single.terraform_data.node[0] will be created"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 4 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let hosts: serde_json::Value =
+        serde_json::from_str(&ok(&bcmhcl(dir.path(), &["output", "-json", "hosts"]))).unwrap();
+    assert_eq!(
+        hosts,
+        serde_json::json!({"a": ["a-0", "a-1"], "b": ["b-0"]})
+    );
+    assert_eq!(
+        ok(&bcmhcl(
+            dir.path(),
+            &["output", "-raw", "single_module_path"]
+        )),
+        "modules/rack"
+    );
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(plan.contains("No changes."), "{plan}");
+}
+
+#[test]
+fn remote_module_sources_and_bad_inputs_are_errors() {
+    let dir = module(&[(
+        "main.tf",
+        "module \"consul\" {\n  source = \"hashicorp/consul/aws\"\n}\n",
+    )]);
+    let out = bcmhcl(dir.path(), &["plan", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bcmhcl runs local modules only"));
+
+    let dir = module(&[
+        ("main.tf", "module \"m\" {\n  source = \"./m\"\n  nope   = 1\n  size   = 0\n}\n"),
+        ("m/main.tf", "variable \"size\" {\n  validation {\n    condition     = var.size > 0\n    error_message = \"Too small.\"\n  }\n}\n"),
+    ]);
+    let out = bcmhcl(dir.path(), &["plan", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("An argument named \"nope\" is not expected here."),
+        "{err}"
+    );
+    assert!(err.contains("Too small."), "{err}");
+}

@@ -60,7 +60,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         Err(code) => return code,
     };
     let ctx = PlanContext {
-        module: &root.module,
+        tree: &root.tree,
         sources: &root.sources,
         inputs: &root.inputs,
         eval: &root.eval,

@@ -3,7 +3,7 @@
 
 use super::inputs::{gather, VarFlag, VarFlags};
 use super::terminal::print_diagnostics;
-use bcmhcl::config::{load_module, Module};
+use bcmhcl::config::{load_module_tree, ModuleTree};
 use bcmhcl::diag::{Diagnostics, SourceMap};
 use bcmhcl::eval::module::{EvalOptions, RawInput};
 use bcmhcl::provider::ProviderRegistry;
@@ -35,7 +35,7 @@ pub struct RunFlags {
 
 pub struct Root {
     pub sources: SourceMap,
-    pub module: Module,
+    pub tree: ModuleTree,
     pub inputs: Vec<RawInput>,
     pub eval: EvalOptions,
     pub store: LocalStore,
@@ -49,7 +49,7 @@ impl Root {
     pub fn load(flags: &RunFlags, ordered: &[VarFlag]) -> Result<Root, ExitCode> {
         let dir = flags.dir.clone().unwrap_or_else(|| PathBuf::from("."));
         let mut sources = SourceMap::new();
-        let (module, mut diags) = load_module(&dir, &mut sources);
+        let (tree, mut diags) = load_module_tree(&dir, &mut sources);
         let inputs = gather(&dir, ordered, &mut sources, &mut diags);
         let store = LocalStore::new(
             flags
@@ -89,7 +89,7 @@ impl Root {
         };
         Ok(Root {
             sources,
-            module,
+            tree,
             inputs,
             eval,
             store,

@@ -350,3 +350,111 @@ fn capitalize(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// A module with the modules it calls, loaded recursively from local sources.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleTree {
+    pub module: Module,
+    /// `path.module` as Terraform shows it: `.` for the root, `modules/nodes` for a child.
+    pub path_module: String,
+    pub children: std::collections::BTreeMap<String, ModuleTree>,
+}
+
+impl ModuleTree {
+    /// The configuration at a module instance path (instance keys do not matter).
+    pub fn find(&self, path: &crate::addr::ModuleInstance) -> Option<&ModuleTree> {
+        let mut t = self;
+        for (name, _) in &path.0 {
+            t = t.children.get(name)?;
+        }
+        Some(t)
+    }
+}
+
+/// How deep module calls may nest before we assume a loop.
+const MAX_MODULE_DEPTH: usize = 32;
+
+/// Loads `dir` and, recursively, every module it calls. Only local sources (`./x`, `../x`) are
+/// supported; a registry or remote source is an error that names it.
+pub fn load_module_tree(dir: &Path, sources: &mut SourceMap) -> (ModuleTree, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let tree = load_tree(dir, ".".to_string(), sources, &mut diags, 0);
+    (tree, diags)
+}
+
+fn load_tree(
+    dir: &Path,
+    path_module: String,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    depth: usize,
+) -> ModuleTree {
+    let (module, d) = load_module(dir, sources);
+    diags.extend(d);
+    let mut children = std::collections::BTreeMap::new();
+    for call in module.module_calls.values() {
+        let local = call.source.starts_with("./") || call.source.starts_with("../");
+        if !local {
+            diags.push(
+                Diagnostic::error("Unsupported module source")
+                    .detail(format!(
+                        "Module {:?} has source {:?}, a registry or remote address. bcmhcl runs local modules only: use a path starting with ./ or ../ (download the module first).",
+                        call.name, call.source
+                    ))
+                    .at(call.source_span),
+            );
+            continue;
+        }
+        if depth >= MAX_MODULE_DEPTH {
+            diags.push(
+                Diagnostic::error("Module calls nested too deeply")
+                    .detail(format!("Module calls nest more than {MAX_MODULE_DEPTH} levels deep; a module probably calls itself."))
+                    .at(call.source_span),
+            );
+            continue;
+        }
+        let child_dir = dir.join(&call.source);
+        if !child_dir.is_dir() {
+            diags.push(
+                Diagnostic::error("Module not found")
+                    .detail(format!(
+                        "The module directory {} does not exist.",
+                        child_dir.display()
+                    ))
+                    .at(call.source_span),
+            );
+            continue;
+        }
+        let child_path = normalize(&Path::new(&path_module).join(&call.source));
+        let child = load_tree(&child_dir, child_path, sources, diags, depth + 1);
+        children.insert(call.name.clone(), child);
+    }
+    ModuleTree {
+        module,
+        path_module,
+        children,
+    }
+}
+
+/// `./a/../b` → `b`, as Terraform shows `path.module`.
+fn normalize(p: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if parts.last().is_some_and(|l| l != "..") {
+                    parts.pop();
+                } else {
+                    parts.push("..".into());
+                }
+            }
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}

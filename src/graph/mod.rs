@@ -22,6 +22,8 @@ pub enum Node {
     Output(String),
     /// Index into `Module::resources`.
     Resource(usize),
+    /// A `module "NAME"` call.
+    ModuleCall(String),
 }
 
 impl Node {
@@ -30,6 +32,7 @@ impl Node {
             Node::Local(n) => format!("local.{n}"),
             Node::Output(n) => format!("output.{n}"),
             Node::Resource(i) => module.resources[*i].address(),
+            Node::ModuleCall(n) => format!("module.{n}"),
         }
     }
 }
@@ -65,6 +68,13 @@ pub fn node_expressions(module: &Module, node: &Node) -> Vec<Expr> {
                 out.push(c.condition.clone());
                 out.extend(c.error_message.clone());
             }
+        }
+        Node::ModuleCall(n) => {
+            let c = &module.module_calls[n];
+            out.extend(c.count.clone());
+            out.extend(c.for_each.clone());
+            out.extend(c.depends_on.iter().cloned());
+            out.extend(c.inputs.values().cloned());
         }
         Node::Resource(i) => {
             let r = &module.resources[*i];
@@ -106,7 +116,10 @@ pub fn target(module: &Module, r: &Reference) -> Option<Node> {
             let (t, n) = (attr(0)?, attr(1)?);
             find_resource(module, ResourceMode::Data, t, n)
         }
-        "var" | "path" | "terraform" | "each" | "count" | "self" | "module" => None,
+        "module" => attr(0)
+            .filter(|n| module.module_calls.contains_key(*n))
+            .map(|n| Node::ModuleCall(n.to_string())),
+        "var" | "path" | "terraform" | "each" | "count" | "self" => None,
         t => find_resource(module, ResourceMode::Managed, t, attr(0)?),
     }
 }
@@ -128,6 +141,12 @@ pub fn build(module: &Module, sources: &SourceMap) -> Result<ModuleGraph, Diagno
         .keys()
         .map(|n| Node::Local(n.clone()))
         .chain((0..module.resources.len()).map(Node::Resource))
+        .chain(
+            module
+                .module_calls
+                .keys()
+                .map(|n| Node::ModuleCall(n.clone())),
+        )
         .chain(module.outputs.keys().map(|n| Node::Output(n.clone())))
         .collect();
     for n in &nodes {

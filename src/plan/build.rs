@@ -6,7 +6,7 @@ use super::expand::{expand_count, expand_for_each, Expansion};
 use super::provisioner::{ProvisionerRun, When};
 use super::{Action, ActionReason, AttrPath, OutputChange, PathStep, Plan, ResourceChange};
 use crate::addr::{InstanceKey, ModuleInstance, ResourceAddr, ResourceInstanceAddr};
-use crate::config::{Module, Resource, ResourceMode};
+use crate::config::{Module, ModuleTree, Resource, ResourceMode};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 use crate::eval::module::{
     evaluate_variables_only, EvalOptions, ModuleEvaluator, ModuleScope, ModuleValues, RawInput,
@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 /// What the plan walk needs.
 pub struct PlanContext<'a> {
-    pub module: &'a Module,
+    pub tree: &'a crate::config::ModuleTree,
     pub sources: &'a SourceMap,
     pub inputs: &'a [RawInput],
     pub eval: &'a EvalOptions,
@@ -51,6 +51,21 @@ pub struct PlanResult {
     pub values: ModuleValues,
     /// For every instance in configuration: the instances it depends on.
     pub dependencies: BTreeMap<ResourceInstanceAddr, Dependencies>,
+}
+
+/// What a walk gathers across module instances.
+#[derive(Default)]
+struct Acc {
+    plan: Plan,
+    dependencies: BTreeMap<ResourceInstanceAddr, Dependencies>,
+    in_config: BTreeSet<ResourceInstanceAddr>,
+    /// Resources with changes pending, so data sources depending on them wait for apply.
+    pending: BTreeSet<ResourceAddr>,
+    /// Instances whose apply failed or was skipped: their dependents are skipped, and reported
+    /// once, not as errors of their own (Terraform's upstream-failed rule).
+    failed: BTreeSet<ResourceInstanceAddr>,
+    skipped: Vec<String>,
+    diags: Diagnostics,
 }
 
 /// What one instance depends on: particular instances (a reference whose key is known for the
@@ -84,6 +99,8 @@ pub struct ResourceValues {
     pub aggregates: HashMap<usize, Value>,
     pub instances: HashMap<usize, BTreeMap<InstanceKey, Value>>,
     pub expansions: HashMap<usize, Expansion>,
+    /// `module.NAME`: the outputs of each called module (an object per instance).
+    pub module_calls: HashMap<String, Value>,
 }
 
 impl ResourceValues {
@@ -146,9 +163,18 @@ impl Resolver for ResourceResolver<'_> {
                 _ => return Err(Diagnostic::error("Invalid reference").detail("The \"data\" object must be followed by two attribute names: the data source type and the resource name.").at(span)),
             },
             "module" => {
-                return Err(Diagnostic::error("Module calls are not supported yet")
-                    .detail("bcmhcl plans root modules only so far; module calls arrive with the plan engine's module support.")
-                    .at(span))
+                let Some(name) = attrs.first() else {
+                    return Err(Diagnostic::error("Invalid reference")
+                        .detail("The \"module\" object cannot be accessed directly. Instead, access one of its attributes.")
+                        .at(span));
+                };
+                return match self.values.module_calls.get(*name) {
+                    Some(v) => Ok((v.clone(), 1)),
+                    None if self.module.module_calls.contains_key(*name) => Ok((Value::unknown(), 1)),
+                    None => Err(Diagnostic::error("Reference to undeclared module")
+                        .detail(format!("No module call named {name:?} is declared in this module."))
+                        .at(span)),
+                };
             }
             t => match attrs.first() {
                 Some(n) => (ResourceMode::Managed, t, *n, 1),
@@ -180,9 +206,9 @@ impl Resolver for ResourceResolver<'_> {
     }
 }
 
-pub fn resource_addr(r: &Resource) -> ResourceAddr {
+pub fn resource_addr(r: &Resource, module: &ModuleInstance) -> ResourceAddr {
     ResourceAddr {
-        module: ModuleInstance::root(),
+        module: module.clone(),
         mode: r.mode,
         type_name: r.type_name.clone(),
         name: r.name.clone(),
@@ -385,256 +411,54 @@ pub fn walk_module(
     opts: &PlanOptions,
     mut exec: Option<&mut dyn Executor>,
 ) -> (Option<PlanResult>, Diagnostics) {
-    let mut diags = Diagnostics::new();
-    let g = match graph::build(ctx.module, ctx.sources) {
-        Ok(g) => g,
-        Err(d) => return (None, d),
+    let mut acc = Acc {
+        plan: Plan {
+            destroy: opts.destroy,
+            ..Plan::default()
+        },
+        ..Acc::default()
     };
-    let (values, vdiags) = evaluate_variables_only(ctx.module, ctx.sources, ctx.inputs, ctx.eval);
-    let failed = vdiags.has_errors();
-    diags.extend(vdiags);
-    if failed {
-        return (None, diags);
+    let (values, vdiags) =
+        evaluate_variables_only(&ctx.tree.module, ctx.sources, ctx.inputs, ctx.eval);
+    let bad = vdiags.has_errors();
+    acc.diags.extend(vdiags);
+    if bad {
+        return (None, acc.diags);
     }
-    let mut walk = Walk::new(ctx.module, ctx.sources, ctx.eval, values);
-    let mut plan = Plan {
-        destroy: opts.destroy,
-        ..Plan::default()
-    };
-    let mut dependencies: BTreeMap<ResourceInstanceAddr, Dependencies> = BTreeMap::new();
-    let mut in_config: BTreeSet<ResourceInstanceAddr> = BTreeSet::new();
-    // Instances with changes pending, so data sources depending on them wait for apply.
-    let mut pending: BTreeSet<usize> = BTreeSet::new();
-    // Instances whose apply failed or was skipped: their dependents are skipped, and reported
-    // once, not as errors of their own (Terraform's upstream-failed rule).
-    let mut failed: BTreeSet<ResourceInstanceAddr> = BTreeSet::new();
-    let mut skipped: Vec<String> = Vec::new();
-
-    for node_index in &g.order {
-        let node = g.graph[*node_index].clone();
-        match &node {
-            Node::Local(name) => {
-                let local = &ctx.module.locals[name];
-                let v = walk.eval(&local.expr, &[]).unwrap_or_else(|d| {
-                    diags.push(d.context("locals"));
-                    Value::unknown()
-                });
-                walk.values.locals.insert(name.clone(), v);
-            }
-            Node::Output(name) => {
-                let out = &ctx.module.outputs[name];
-                let Some(e) = &out.value else { continue };
-                match walk.eval(e, &[]) {
-                    Ok(v) => {
-                        if v.contains_sensitive() && !out.sensitive {
-                            diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, bcmhcl requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").at(out.span));
-                        }
-                        walk.values
-                            .outputs
-                            .insert(name.clone(), v.mark_if(out.sensitive));
-                    }
-                    Err(d) => diags.push(d.context(format!("output {name:?}"))),
-                }
-            }
-            Node::Resource(idx) => {
-                let idx = *idx;
-                let r = &ctx.module.resources[idx];
-                let provider = match ctx.providers.for_type(&r.type_name, r.span) {
-                    Ok(p) => p.clone(),
-                    Err(d) => {
-                        diags.push(d);
-                        continue;
-                    }
-                };
-                let schema = provider.schema();
-                let block = match r.mode {
-                    ResourceMode::Managed => schema.resource_schemas.get(&r.type_name),
-                    ResourceMode::Data => schema.data_source_schemas.get(&r.type_name),
-                };
-                let Some(block) = block.map(|s| &s.block) else {
-                    diags.push(
-                        Diagnostic::error("Unsupported resource type")
-                            .detail(format!(
-                                "The provider {} has no {} type {:?}.",
-                                provider.source(),
-                                if r.mode == ResourceMode::Data {
-                                    "data source"
-                                } else {
-                                    "resource"
-                                },
-                                r.type_name
-                            ))
-                            .at(r.span),
-                    );
-                    continue;
-                };
-                let expansion = if opts.destroy {
-                    Expansion::ForEach(Vec::new())
-                } else {
-                    match walk.expansion(r) {
-                        Ok(e) => e,
-                        Err(d) => {
-                            diags.push(d);
-                            continue;
-                        }
-                    }
-                };
-                walk.resources.start(idx, &expansion);
-                let (order, self_deps) = match walk.instance_order(idx, &g, &expansion) {
-                    Ok(o) => o,
-                    Err(d) => {
-                        diags.push(d);
-                        continue;
-                    }
-                };
-                let addr = resource_addr(r);
-                let context = match r.mode {
-                    ResourceMode::Managed => format!("resource {:?} {:?}", r.type_name, r.name),
-                    ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
-                };
-                let (whole, keyed) = resource_dependencies(ctx.module, &g, &node);
-                for key in order {
-                    let inst = addr.instance(key.clone());
-                    in_config.insert(inst.clone());
-                    let bindings = expansion.bindings(&key);
-                    let mut deps = Dependencies {
-                        instances: BTreeSet::new(),
-                        resources: whole.clone(),
-                    };
-                    for (target, key_expr) in &keyed {
-                        match walk
-                            .eval(key_expr, &bindings)
-                            .ok()
-                            .and_then(|k| instance_key(&k))
-                        {
-                            Some(k) => deps.instances.insert(target.instance(k)),
-                            None => deps.resources.insert(target.clone()),
-                        };
-                    }
-                    for k in self_deps.get(&key).into_iter().flatten() {
-                        deps.instances.insert(addr.instance(k.clone()));
-                    }
-                    dependencies.insert(inst.clone(), deps);
-                    let config = {
-                        let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
-                        let origin = BodyOrigin {
-                            file: r.file,
-                            header: r.span,
-                            context: &context,
-                            sources: ctx.sources,
-                        };
-                        let (v, ds) = decode_body(&r.body, &origin, block, &eval);
-                        let bad = ds.iter().any(|d| d.is_error());
-                        for d in ds {
-                            diags.push(d);
-                        }
-                        if bad {
-                            walk.resources.set(idx, &key, planned_unknown(block));
-                            continue;
-                        }
-                        v
-                    };
-                    let (value, change) = match r.mode {
-                        ResourceMode::Data => {
-                            let deps_pending = r.depends_on.iter().any(|_| !pending.is_empty())
-                                || other_deps_pending(&dependencies[&inst], &pending, ctx.module);
-                            if config.is_wholly_known() && !deps_pending {
-                                let read =
-                                    (ctx.read_data)(provider.as_ref(), &r.type_name, &config);
-                                match read {
-                                    Ok(v) => (v, None),
-                                    Err(d) => {
-                                        diags.push(d.at(r.span));
-                                        (planned_unknown(block), None)
-                                    }
-                                }
-                            } else {
-                                let reason = if config.is_wholly_known() {
-                                    ActionReason::ReadBecauseDependencyPending
-                                } else {
-                                    ActionReason::ReadBecauseConfigUnknown
-                                };
-                                let after = planned_unknown(block);
-                                (
-                                    after.clone(),
-                                    Some(ResourceChange {
-                                        addr: inst.clone(),
-                                        provider: provider.source().to_string(),
-                                        action: Action::Read,
-                                        reason: Some(reason),
-                                        before: None,
-                                        after: Some(after),
-                                        replace_paths: Vec::new(),
-                                    }),
-                                )
-                            }
-                        }
-                        ResourceMode::Managed => {
-                            let prior_state = ctx.prior.instance(&inst);
-                            let prior =
-                                prior_state.map(|s| decode_attributes(&s.attributes, block));
-                            match plan_instance(
-                                &provider,
-                                r,
-                                block,
-                                &inst,
-                                prior.as_ref(),
-                                prior_state.is_some_and(|s| s.tainted),
-                                &config,
-                                opts,
-                                &walk,
-                                &bindings,
-                            ) {
-                                Ok(c) => (c.after.clone().unwrap_or(Value::NULL), Some(c)),
-                                Err(d) => {
-                                    diags.push(d);
-                                    (planned_unknown(block), None)
-                                }
-                            }
-                        }
-                    };
-                    let mut value = value;
-                    if let (Some(exec), Some(c)) = (exec.as_deref_mut(), change.as_ref()) {
-                        exec.dependencies(&inst, &dependencies[&inst]);
-                        if c.action != Action::NoOp && c.action != Action::Read {
-                            if failed.iter().any(|f| dependencies[&inst].includes(f)) {
-                                failed.insert(inst.clone());
-                                skipped.push(inst.to_string());
-                            } else {
-                                let provs = |v: &Value, when: When| {
-                                    walk.provisioners(r, &bindings, v, when)
-                                };
-                                match exec.execute(c, r, &config, &provs) {
-                                    Ok(v) => value = v,
-                                    Err(d) => {
-                                        diags.push(d);
-                                        failed.insert(inst.clone());
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    if change.as_ref().is_some_and(|c| c.action != Action::NoOp) && exec.is_none() {
-                        pending.insert(idx);
-                    }
-                    walk.resources.set(idx, &key, value);
-                    if let Some(c) = change {
-                        plan.resource_changes.push(c);
-                    }
-                }
-            }
-        }
-    }
+    let values = walk_one(
+        ctx,
+        opts,
+        &mut exec,
+        ctx.tree,
+        &ModuleInstance::root(),
+        ctx.eval,
+        values,
+        &mut acc,
+    );
+    let Acc {
+        mut plan,
+        dependencies,
+        in_config,
+        failed: _,
+        skipped,
+        mut diags,
+        pending: _,
+    } = acc;
     // Instances in state that the configuration no longer has.
     for (inst, state) in ctx.prior.instances() {
         if inst.resource.mode != ResourceMode::Managed || in_config.contains(&inst) {
             continue;
         }
-        let reason = match ctx.module.resources.iter().find(|r| {
-            r.mode == ResourceMode::Managed
-                && r.type_name == inst.resource.type_name
-                && r.name == inst.resource.name
-        }) {
+        let config_module = ctx.tree.find(&inst.resource.module).map(|t| &t.module);
+        let in_module = config_module.and_then(|m| {
+            m.resources.iter().find(|r| {
+                r.mode == ResourceMode::Managed
+                    && r.type_name == inst.resource.type_name
+                    && r.name == inst.resource.name
+            })
+        });
+        let reason = match in_module {
+            None if config_module.is_none() => ActionReason::DeleteBecauseNoModule,
             None => ActionReason::DeleteBecauseNoResourceConfig,
             Some(_) if matches!(inst.key, InstanceKey::Int(_)) => {
                 ActionReason::DeleteBecauseCountIndex
@@ -686,15 +510,23 @@ pub fn walk_module(
                 )],
             };
             // A resource removed from configuration has no block, so no provisioners to run.
+            // Destroy-time provisioners may refer only to `self`, `count` and `each`, so a walk
+            // of the module without any values serves them.
             let orphan = orphan_resource(c);
-            let r = ctx
-                .module
-                .resources
-                .iter()
-                .find(|r| {
-                    r.type_name == c.addr.resource.type_name && r.name == c.addr.resource.name
+            let config_module = ctx.tree.find(&c.addr.resource.module).map(|t| &t.module);
+            let r = config_module
+                .and_then(|m| {
+                    m.resources.iter().find(|r| {
+                        r.type_name == c.addr.resource.type_name && r.name == c.addr.resource.name
+                    })
                 })
                 .unwrap_or(&orphan);
+            let walk = Walk::new(
+                config_module.unwrap_or(&ctx.tree.module),
+                ctx.sources,
+                ctx.eval,
+                ModuleValues::default(),
+            );
             let provs = |v: &Value, when: When| walk.provisioners(r, &bindings, v, when);
             if let Err(d) = exec.execute(c, r, &empty, &provs) {
                 diags.push(d);
@@ -711,7 +543,7 @@ pub fn walk_module(
     }
     plan.resource_changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     // Output changes against the prior state.
-    for (name, v) in &walk.values.outputs {
+    for (name, v) in &values.outputs {
         let before = ctx
             .prior
             .outputs
@@ -722,7 +554,12 @@ pub fn walk_module(
             Some(b) if b.unmark_deep().0.equals(&v.unmark_deep().0) == Some(true) => Action::NoOp,
             Some(_) => Action::Update,
         };
-        let sensitive = ctx.module.outputs.get(name).is_some_and(|o| o.sensitive);
+        let sensitive = ctx
+            .tree
+            .module
+            .outputs
+            .get(name)
+            .is_some_and(|o| o.sensitive);
         let (action, after) = if opts.destroy {
             (Action::Delete, None)
         } else {
@@ -737,7 +574,7 @@ pub fn walk_module(
         });
     }
     for (name, o) in &ctx.prior.outputs {
-        if !walk.values.outputs.contains_key(name) {
+        if !values.outputs.contains_key(name) {
             plan.output_changes.push(OutputChange {
                 name: name.clone(),
                 action: Action::Delete,
@@ -751,7 +588,6 @@ pub fn walk_module(
     if diags.has_errors() {
         return (None, diags);
     }
-    let values = walk.values;
     (
         Some(PlanResult {
             plan,
@@ -781,14 +617,356 @@ fn orphan_resource(c: &ResourceChange) -> Resource {
     }
 }
 
-fn other_deps_pending(deps: &Dependencies, pending: &BTreeSet<usize>, module: &Module) -> bool {
-    deps.resource_addresses().into_iter().any(|d| {
-        module
-            .resources
+/// Walks one module instance (the root, or a child at `path`) in dependency order; returns its
+/// values, outputs included.
+#[allow(clippy::too_many_arguments)]
+fn walk_one(
+    ctx: &PlanContext,
+    opts: &PlanOptions,
+    exec: &mut Option<&mut dyn Executor>,
+    tree: &ModuleTree,
+    path: &ModuleInstance,
+    eval_opts: &EvalOptions,
+    values: ModuleValues,
+    acc: &mut Acc,
+) -> ModuleValues {
+    let module = &tree.module;
+    let g = match graph::build(module, ctx.sources) {
+        Ok(g) => g,
+        Err(d) => {
+            acc.diags.extend(d);
+            return values;
+        }
+    };
+    let mut walk = Walk::new(module, ctx.sources, eval_opts, values);
+    for node_index in &g.order {
+        let node = g.graph[*node_index].clone();
+        match &node {
+            Node::Local(name) => {
+                let local = &module.locals[name];
+                let v = walk.eval(&local.expr, &[]).unwrap_or_else(|d| {
+                    acc.diags.push(d.context("locals"));
+                    Value::unknown()
+                });
+                walk.values.locals.insert(name.clone(), v);
+            }
+            Node::Output(name) => {
+                let out = &module.outputs[name];
+                let Some(e) = &out.value else { continue };
+                match walk.eval(e, &[]) {
+                    Ok(v) => {
+                        if v.contains_sensitive() && !out.sensitive {
+                            acc.diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, bcmhcl requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").at(out.span));
+                        }
+                        walk.values
+                            .outputs
+                            .insert(name.clone(), v.mark_if(out.sensitive));
+                    }
+                    Err(d) => acc.diags.push(d.context(format!("output {name:?}"))),
+                }
+            }
+            Node::ModuleCall(name) => {
+                let v = walk_module_call(ctx, opts, exec, tree, path, &walk, name, acc);
+                walk.resources.module_calls.insert(name.clone(), v);
+            }
+            Node::Resource(idx) => {
+                let idx = *idx;
+                let r = &module.resources[idx];
+                let provider = match ctx.providers.for_type(&r.type_name, r.span) {
+                    Ok(p) => p.clone(),
+                    Err(d) => {
+                        acc.diags.push(d);
+                        continue;
+                    }
+                };
+                let schema = provider.schema();
+                let block = match r.mode {
+                    ResourceMode::Managed => schema.resource_schemas.get(&r.type_name),
+                    ResourceMode::Data => schema.data_source_schemas.get(&r.type_name),
+                };
+                let Some(block) = block.map(|s| &s.block) else {
+                    acc.diags.push(
+                        Diagnostic::error("Unsupported resource type")
+                            .detail(format!(
+                                "The provider {} has no {} type {:?}.",
+                                provider.source(),
+                                if r.mode == ResourceMode::Data {
+                                    "data source"
+                                } else {
+                                    "resource"
+                                },
+                                r.type_name
+                            ))
+                            .at(r.span),
+                    );
+                    continue;
+                };
+                let expansion = if opts.destroy {
+                    Expansion::ForEach(Vec::new())
+                } else {
+                    match walk.expansion(r) {
+                        Ok(e) => e,
+                        Err(d) => {
+                            acc.diags.push(d);
+                            continue;
+                        }
+                    }
+                };
+                walk.resources.start(idx, &expansion);
+                let (order, self_deps) = match walk.instance_order(idx, &g, &expansion) {
+                    Ok(o) => o,
+                    Err(d) => {
+                        acc.diags.push(d);
+                        continue;
+                    }
+                };
+                let addr = resource_addr(r, path);
+                let context = match r.mode {
+                    ResourceMode::Managed => format!("resource {:?} {:?}", r.type_name, r.name),
+                    ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
+                };
+                let (whole, keyed) = resource_dependencies(module, path, &g, &node);
+                for key in order {
+                    let inst = addr.instance(key.clone());
+                    acc.in_config.insert(inst.clone());
+                    let bindings = expansion.bindings(&key);
+                    let mut deps = Dependencies {
+                        instances: BTreeSet::new(),
+                        resources: whole.clone(),
+                    };
+                    for (target, key_expr) in &keyed {
+                        match walk
+                            .eval(key_expr, &bindings)
+                            .ok()
+                            .and_then(|k| instance_key(&k))
+                        {
+                            Some(k) => deps.instances.insert(target.instance(k)),
+                            None => deps.resources.insert(target.clone()),
+                        };
+                    }
+                    for k in self_deps.get(&key).into_iter().flatten() {
+                        deps.instances.insert(addr.instance(k.clone()));
+                    }
+                    acc.dependencies.insert(inst.clone(), deps);
+                    let config = {
+                        let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
+                        let origin = BodyOrigin {
+                            file: r.file,
+                            header: r.span,
+                            context: &context,
+                            sources: ctx.sources,
+                        };
+                        let (v, ds) = decode_body(&r.body, &origin, block, &eval);
+                        let bad = ds.iter().any(|d| d.is_error());
+                        for d in ds {
+                            acc.diags.push(d);
+                        }
+                        if bad {
+                            walk.resources.set(idx, &key, planned_unknown(block));
+                            continue;
+                        }
+                        v
+                    };
+                    let (value, change) = match r.mode {
+                        ResourceMode::Data => {
+                            let deps_pending = r.depends_on.iter().any(|_| !acc.pending.is_empty())
+                                || other_deps_pending(&acc.dependencies[&inst], &acc.pending);
+                            if config.is_wholly_known() && !deps_pending {
+                                let read =
+                                    (ctx.read_data)(provider.as_ref(), &r.type_name, &config);
+                                match read {
+                                    Ok(v) => (v, None),
+                                    Err(d) => {
+                                        acc.diags.push(d.at(r.span));
+                                        (planned_unknown(block), None)
+                                    }
+                                }
+                            } else {
+                                let reason = if config.is_wholly_known() {
+                                    ActionReason::ReadBecauseDependencyPending
+                                } else {
+                                    ActionReason::ReadBecauseConfigUnknown
+                                };
+                                let after = planned_unknown(block);
+                                (
+                                    after.clone(),
+                                    Some(ResourceChange {
+                                        addr: inst.clone(),
+                                        provider: provider.source().to_string(),
+                                        action: Action::Read,
+                                        reason: Some(reason),
+                                        before: None,
+                                        after: Some(after),
+                                        replace_paths: Vec::new(),
+                                    }),
+                                )
+                            }
+                        }
+                        ResourceMode::Managed => {
+                            let prior_state = ctx.prior.instance(&inst);
+                            let prior =
+                                prior_state.map(|s| decode_attributes(&s.attributes, block));
+                            match plan_instance(
+                                &provider,
+                                r,
+                                block,
+                                &inst,
+                                prior.as_ref(),
+                                prior_state.is_some_and(|s| s.tainted),
+                                &config,
+                                opts,
+                                &walk,
+                                &bindings,
+                            ) {
+                                Ok(c) => (c.after.clone().unwrap_or(Value::NULL), Some(c)),
+                                Err(d) => {
+                                    acc.diags.push(d);
+                                    (planned_unknown(block), None)
+                                }
+                            }
+                        }
+                    };
+                    let mut value = value;
+                    if let (Some(exec), Some(c)) = (exec.as_deref_mut(), change.as_ref()) {
+                        exec.dependencies(&inst, &acc.dependencies[&inst]);
+                        if c.action != Action::NoOp && c.action != Action::Read {
+                            if acc
+                                .failed
+                                .iter()
+                                .any(|f| acc.dependencies[&inst].includes(f))
+                            {
+                                acc.failed.insert(inst.clone());
+                                acc.skipped.push(inst.to_string());
+                            } else {
+                                let provs = |v: &Value, when: When| {
+                                    walk.provisioners(r, &bindings, v, when)
+                                };
+                                match exec.execute(c, r, &config, &provs) {
+                                    Ok(v) => value = v,
+                                    Err(d) => {
+                                        acc.diags.push(d);
+                                        acc.failed.insert(inst.clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if change.as_ref().is_some_and(|c| c.action != Action::NoOp) && exec.is_none() {
+                        acc.pending.insert(addr.clone());
+                    }
+                    walk.resources.set(idx, &key, value);
+                    if let Some(c) = change {
+                        acc.plan.resource_changes.push(c);
+                    }
+                }
+            }
+        }
+    }
+    walk.values
+}
+
+/// Plans (and applies) every instance of a module call: its inputs become the child's
+/// variables, its outputs the value `module.NAME` refers to.
+#[allow(clippy::too_many_arguments)]
+fn walk_module_call(
+    ctx: &PlanContext,
+    opts: &PlanOptions,
+    exec: &mut Option<&mut dyn Executor>,
+    tree: &ModuleTree,
+    path: &ModuleInstance,
+    walk: &Walk,
+    name: &str,
+    acc: &mut Acc,
+) -> Value {
+    let call = &tree.module.module_calls[name];
+    let Some(child) = tree.children.get(name) else {
+        return Value::unknown();
+    };
+    let expansion = if let Some(c) = &call.count {
+        walk.eval(c, &[]).and_then(|v| expand_count(&v, c.span()))
+    } else if let Some(f) = &call.for_each {
+        walk.eval(f, &[])
+            .and_then(|v| expand_for_each(&v, f.span()))
+    } else {
+        Ok(Expansion::Single)
+    };
+    let expansion = match expansion {
+        Ok(e) => e,
+        Err(d) => {
+            acc.diags.push(d);
+            return Value::unknown();
+        }
+    };
+    let mut results: Vec<(InstanceKey, Value)> = Vec::new();
+    for key in expansion.keys() {
+        let bindings = expansion.bindings(&key);
+        let mut inputs = Vec::new();
+        for (input, e) in &call.inputs {
+            if !child.module.variables.contains_key(input) {
+                acc.diags.push(
+                    Diagnostic::error("Unsupported argument")
+                        .detail(format!("An argument named {input:?} is not expected here."))
+                        .at(e.span())
+                        .context(format!("module {name:?}")),
+                );
+                continue;
+            }
+            match walk.eval(e, &bindings) {
+                Ok(v) => inputs.push(RawInput {
+                    name: input.clone(),
+                    value: crate::eval::module::InputValue::Assigned(
+                        crate::config::tfvars::Assigned::Value(v, e.span()),
+                    ),
+                }),
+                Err(d) => acc.diags.push(d),
+            }
+        }
+        let child_opts = EvalOptions {
+            path_module: child.path_module.clone(),
+            ..ctx.eval.clone()
+        };
+        let (values, vdiags) =
+            evaluate_variables_only(&child.module, ctx.sources, &inputs, &child_opts);
+        let bad = vdiags.has_errors();
+        acc.diags.extend(vdiags);
+        if bad {
+            results.push((key, Value::unknown()));
+            continue;
+        }
+        let child_path = path.child(name, key.clone());
+        let values = walk_one(
+            ctx,
+            opts,
+            exec,
+            child,
+            &child_path,
+            &child_opts,
+            values,
+            acc,
+        );
+        let outputs: Attrs = values
+            .outputs
             .iter()
-            .position(|r| r.mode == d.mode && r.type_name == d.type_name && r.name == d.name)
-            .is_some_and(|i| pending.contains(&i))
-    })
+            .map(|(k, v)| (k.as_str().into(), v.clone()))
+            .collect();
+        results.push((key, Value::object(outputs)));
+    }
+    match expansion {
+        Expansion::Single => results.pop().map(|(_, v)| v).unwrap_or_else(Value::unknown),
+        Expansion::Count(_) => Value::tuple(results.into_iter().map(|(_, v)| v).collect()),
+        Expansion::ForEach(_) => Value::object(
+            results
+                .into_iter()
+                .map(|(k, v)| (k.to_value().as_str().unwrap_or_default().into(), v))
+                .collect(),
+        ),
+    }
+}
+
+fn other_deps_pending(deps: &Dependencies, pending: &BTreeSet<ResourceAddr>) -> bool {
+    deps.resource_addresses()
+        .into_iter()
+        .any(|d| pending.contains(d))
 }
 
 /// An instance key from an evaluated index value.
@@ -805,6 +983,7 @@ fn instance_key(v: &Value) -> Option<InstanceKey> {
 /// instance evaluates (`terraform_data.device[each.key]`).
 pub fn resource_dependencies(
     module: &Module,
+    path: &ModuleInstance,
     g: &graph::ModuleGraph,
     node: &Node,
 ) -> (
@@ -814,7 +993,7 @@ pub fn resource_dependencies(
     let mut whole = BTreeSet::new();
     let mut keyed = Vec::new();
     let resource_of = |n: &Node| match n {
-        Node::Resource(i) => Some(resource_addr(&module.resources[*i])),
+        Node::Resource(i) => Some(resource_addr(&module.resources[*i], path)),
         _ => None,
     };
     for r in g.references.get(node).into_iter().flatten() {
@@ -843,11 +1022,13 @@ pub fn resource_dependencies(
                         Node::Resource(_) => whole.extend(resource_of(&g.graph[n])),
                         Node::Local(_) => stack
                             .extend(g.graph.neighbors_directed(n, petgraph::Direction::Incoming)),
-                        Node::Output(_) => {}
+                        Node::Output(_) | Node::ModuleCall(_) => {}
                     }
                 }
             }
-            (Node::Output(_), _) => {}
+            // Values from called modules are ordered by the walk; instance dependencies
+            // across module boundaries are not tracked yet.
+            (Node::Output(_) | Node::ModuleCall(_), _) => {}
         }
     }
     (whole, keyed)
