@@ -5,3 +5,7 @@ mod diagnostics;
 pub mod plan;
 
 pub use diagnostics::{render_graphical, render_plain, validate_json};
+pub use plan::{
+    render_plan_human, render_plan_human_with, render_plan_json, render_plan_json_with,
+    HumanOptions, JsonOptions, NoSchemas, SchemaLookup,
+};

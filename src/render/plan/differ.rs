@@ -356,7 +356,7 @@ fn transform_slice<'a>(
 /// nothing was merely reordered, otherwise along their longest common subsequence (removed
 /// elements first, then added ones, then the common one). An index equal to a slice's length
 /// stands for "absent". Adjacent removed and added objects are paired as an update.
-pub(super) fn process_slice<T: PartialEq>(
+pub(super) fn process_slice<T: SliceItem>(
     before: &[T],
     after: &[T],
     is_obj: impl Fn(&T) -> bool,
@@ -368,7 +368,7 @@ pub(super) fn process_slice<T: PartialEq>(
         }
         return;
     }
-    let lcs = longest_common_subsequence(before, after);
+    let lcs = bounded_lcs(before, after);
     let (mut bi, mut ai, mut li) = (0, 0, 0);
     while bi < before.len() || ai < after.len() || li < lcs.len() {
         while bi < before.len() && (li >= lcs.len() || before[bi] != *lcs[li]) {
@@ -398,14 +398,103 @@ pub(super) fn process_slice<T: PartialEq>(
     }
 }
 
+/// An element of a sequence being diffed, with a text key for comparing long sequences
+/// through a hash set instead of pairwise.
+pub(super) trait SliceItem: PartialEq {
+    fn key(&self) -> String;
+}
+
+impl SliceItem for Json {
+    /// The JSON text with object keys sorted, so that equal values have equal keys.
+    fn key(&self) -> String {
+        fn write(j: &Json, out: &mut String) {
+            match j {
+                Json::Object(m) => {
+                    let mut entries: Vec<_> = m.iter().collect();
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                    out.push('{');
+                    for (i, (k, v)) in entries.into_iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(&Json::String(k.clone()).to_string());
+                        out.push(':');
+                        write(v, out);
+                    }
+                    out.push('}');
+                }
+                Json::Array(a) => {
+                    out.push('[');
+                    for (i, v) in a.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        write(v, out);
+                    }
+                    out.push(']');
+                }
+                other => out.push_str(&other.to_string()),
+            }
+        }
+        let mut out = String::new();
+        write(self, &mut out);
+        out
+    }
+}
+
+impl SliceItem for &str {
+    fn key(&self) -> String {
+        (*self).to_string()
+    }
+}
+
+/// Sequences longer than this are compared through keys rather than element by element.
+const PAIRWISE_LIMIT: usize = 256;
+
+/// Cells of Terraform's LCS matrix we allow before trimming the common ends first.
+const LCS_CELL_LIMIT: usize = 1 << 20;
+
 /// True when every old element is found among the new ones (same length): a reordering.
-fn is_reorder<T: PartialEq>(before: &[T], after: &[T]) -> bool {
-    before.len() == after.len() && before.iter().all(|b| after.contains(b))
+fn is_reorder<T: SliceItem>(before: &[T], after: &[T]) -> bool {
+    if before.len() != after.len() {
+        return false;
+    }
+    if after.len() <= PAIRWISE_LIMIT {
+        return before.iter().all(|b| after.contains(b));
+    }
+    let keys: std::collections::HashSet<String> = after.iter().map(SliceItem::key).collect();
+    before.iter().all(|b| keys.contains(&b.key()))
+}
+
+/// Terraform's LCS, except that for sequences whose matrix would be huge (a list of thousands
+/// of node names) the common prefix and suffix are matched first and only the middle goes
+/// through the matrix; when even the middle is too large it is treated as replaced wholesale.
+/// Small sequences, which is all Terraform's goldens have, take the exact path.
+fn bounded_lcs<'t, T: SliceItem>(before: &'t [T], after: &'t [T]) -> Vec<&'t T> {
+    if before.len().saturating_mul(after.len()) <= LCS_CELL_LIMIT {
+        return longest_common_subsequence(before, after);
+    }
+    let prefix = before.iter().zip(after).take_while(|(b, a)| b == a).count();
+    let (b_rest, a_rest) = (&before[prefix..], &after[prefix..]);
+    let suffix = b_rest
+        .iter()
+        .rev()
+        .zip(a_rest.iter().rev())
+        .take_while(|(b, a)| b == a)
+        .count();
+    let b_mid = &b_rest[..b_rest.len() - suffix];
+    let a_mid = &a_rest[..a_rest.len() - suffix];
+    let mut lcs: Vec<&T> = before[..prefix].iter().collect();
+    if b_mid.len().saturating_mul(a_mid.len()) <= LCS_CELL_LIMIT {
+        lcs.extend(longest_common_subsequence(b_mid, a_mid));
+    }
+    lcs.extend(b_rest[b_rest.len() - suffix..].iter());
+    lcs
 }
 
 /// Terraform's longest common subsequence, with its tie-breaking (the matrix walk prefers
 /// moving up over moving left), so that ambiguous diffs come out as Terraform prints them.
-fn longest_common_subsequence<'t, T: PartialEq>(xs: &'t [T], ys: &'t [T]) -> Vec<&'t T> {
+fn longest_common_subsequence<'t, T: SliceItem>(xs: &'t [T], ys: &'t [T]) -> Vec<&'t T> {
     if xs.is_empty() || ys.is_empty() {
         return Vec::new();
     }
@@ -463,9 +552,20 @@ fn set_diffs<'a>(
     let after_len = change.after_seq().map_or(0, <[Json]>::len);
     let mut found_in_before: Vec<Option<usize>> = vec![None; before_len];
     let mut found_in_after: Vec<bool> = vec![false; after_len];
+    // Only equal elements can match, so candidates are looked up by a canonical key instead
+    // of trying every pair (sets of thousands of node names are common here).
+    let mut by_key: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for (jx, e) in change.after_seq().unwrap_or(&[]).iter().enumerate() {
+        by_key.entry(e.key()).or_default().push(jx);
+    }
+    let before_seq = change.before_seq().unwrap_or(&[]);
     for (ix, found) in found_in_before.iter_mut().enumerate() {
-        for (jx, taken) in found_in_after.iter_mut().enumerate() {
-            if *taken {
+        let candidates = before_seq
+            .get(ix)
+            .and_then(|e| by_key.get(&e.key()))
+            .map_or(&[][..], Vec::as_slice);
+        for &jx in candidates {
+            if found_in_after[jx] {
                 continue;
             }
             let child = change.child_index(ix, jx);
@@ -474,7 +574,7 @@ fn set_diffs<'a>(
                 && !child.is_unknown()
             {
                 *found = Some(jx);
-                *taken = true;
+                found_in_after[jx] = true;
             }
         }
     }
@@ -663,6 +763,29 @@ mod tests {
             got,
             ["  one", "- two", "  three", "+ two", "  four", "- five", "+ six", "+ seven"]
         );
+    }
+
+    #[test]
+    fn long_lists_with_one_insertion_pair_without_a_huge_matrix() {
+        let before: Vec<Json> = (0..5000)
+            .map(|i| Json::from(format!("node{i:05}")))
+            .collect();
+        let mut after = before.clone();
+        after.insert(2500, Json::from("new"));
+        let mut created = Vec::new();
+        let mut unchanged = 0;
+        process_slice(
+            &before,
+            &after,
+            |_| false,
+            |b, a| match (before.get(b), after.get(a)) {
+                (None, Some(x)) => created.push(x.clone()),
+                (Some(x), Some(y)) if x == y => unchanged += 1,
+                _ => {}
+            },
+        );
+        assert_eq!(created, [Json::from("new")]);
+        assert_eq!(unchanged, 5000);
     }
 
     #[test]

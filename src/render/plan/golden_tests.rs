@@ -501,3 +501,501 @@ goldens!(
     variables_and_outputs,
     drift_simple,
 );
+
+/// One case of Terraform's renderer tests (`internal/command/jsonformat/plan_test.go`,
+/// expected outputs only): a single change of `test_instance.example`.
+struct RendererCase {
+    schema: Block,
+    mode: ResourceMode,
+    action: Action,
+    reason: Option<ActionReason>,
+    before: Json,
+    after: Json,
+    after_unknown: Json,
+    /// Marks put on the new value (what configuration-derived sensitivity looks like).
+    after_sensitive: Json,
+    replace: Vec<Vec<PathStep>>,
+    expected: String,
+}
+
+impl Default for RendererCase {
+    fn default() -> Self {
+        RendererCase {
+            schema: Block::default(),
+            mode: ResourceMode::Managed,
+            action: Action::Update,
+            reason: None,
+            before: Json::Null,
+            after: Json::Null,
+            after_unknown: Json::Null,
+            after_sensitive: Json::Null,
+            replace: Vec::new(),
+            expected: String::new(),
+        }
+    }
+}
+
+fn mark(v: Value, sensitive: &Json) -> Value {
+    match sensitive {
+        Json::Bool(true) => v.mark_sensitive(),
+        Json::Object(m) => match v {
+            Value::Object(attrs) => Value::object(
+                attrs
+                    .iter()
+                    .map(|(k, e)| {
+                        let s = m.get(&**k).unwrap_or(&Json::Null);
+                        (k.clone(), mark(e.clone(), s))
+                    })
+                    .collect(),
+            ),
+            other => other,
+        },
+        _ => v,
+    }
+}
+
+impl RendererCase {
+    fn check(self) {
+        let ty = block_type(&self.schema);
+        let before = (!self.before.is_null()).then(|| typed(&self.before, &Json::Null, &ty));
+        let after = (!self.after.is_null()).then(|| {
+            mark(
+                typed(&self.after, &self.after_unknown, &ty),
+                &self.after_sensitive,
+            )
+        });
+        let provider = "registry.terraform.io/hashicorp/test";
+        let mut p = ProviderSchema::default();
+        let schema = ResourceSchema {
+            version: 0,
+            block: self.schema,
+        };
+        match self.mode {
+            ResourceMode::Managed => p.resource_schemas.insert("test_instance".into(), schema),
+            ResourceMode::Data => p.data_source_schemas.insert("test_instance".into(), schema),
+        };
+        let schemas: BTreeMap<String, ProviderSchema> = [(provider.to_string(), p)].into();
+        let change = ResourceChange {
+            addr: ResourceAddr {
+                module: ModuleInstance::root(),
+                mode: self.mode,
+                type_name: "test_instance".into(),
+                name: "example".into(),
+            }
+            .instance(InstanceKey::None),
+            provider: provider.into(),
+            action: self.action,
+            reason: self.reason,
+            before,
+            after,
+            replace_paths: self.replace,
+        };
+        let text = super::human::render_resource_change(
+            &change,
+            &schemas,
+            super::renderers::Palette { enabled: false },
+        );
+        assert_eq!(text, self.expected);
+    }
+}
+
+fn test_block(attrs: &[(&str, Type)], blocks: &[(&str, Block)]) -> Block {
+    let mut b = block(attrs);
+    for (name, inner) in blocks {
+        b.block_types.insert(
+            name.to_string(),
+            NestedBlock {
+                nesting: Nesting::List,
+                block: inner.clone(),
+                min_items: 0,
+                max_items: 0,
+            },
+        );
+    }
+    b
+}
+
+/// Terraform's `testSchemaPlus(NestingList)`, with `disks` as a list of objects.
+fn disks_schema(plus: bool) -> Block {
+    let disk = object(&[("mount_point", Type::String), ("size", Type::String)]);
+    let mut device = vec![("volume_type", Type::String)];
+    if plus {
+        device.push(("new_field", Type::String));
+    }
+    test_block(
+        &[
+            ("id", Type::String),
+            ("ami", Type::String),
+            ("disks", Type::list(disk)),
+        ],
+        &[("root_block_device", block(&device))],
+    )
+}
+
+fn attr_path(steps: &[&str]) -> Vec<PathStep> {
+    steps
+        .iter()
+        .map(|s| match s.parse::<i64>() {
+            Ok(i) => PathStep::Index(i),
+            Err(_) => PathStep::Attr((*s).into()),
+        })
+        .collect()
+}
+
+#[test]
+fn renderer_update_with_equal_sensitive_field() {
+    let mut schema = block(&[("id", Type::String), ("str", Type::String)]);
+    schema
+        .attributes
+        .insert("password".into(), attr(Type::String, true));
+    RendererCase {
+        schema,
+        before: serde_json::json!({"id": "blah", "str": "before", "password": "top-secret"}),
+        after: serde_json::json!({"str": "after", "password": "top-secret"}),
+        after_unknown: serde_json::json!({"id": true}),
+        expected: r#"  # test_instance.example will be updated in-place
+  ~ resource "test_instance" "example" {
+      ~ id       = "blah" -> (known after apply)
+      ~ str      = "before" -> "after"
+        # (1 unchanged attribute hidden)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_creation_with_sensitive_field() {
+    let mut schema = block(&[
+        ("id", Type::String),
+        (
+            "conn_info",
+            object(&[("password", Type::String), ("user", Type::String)]),
+        ),
+    ]);
+    schema
+        .attributes
+        .insert("password".into(), attr(Type::String, true));
+    RendererCase {
+        schema,
+        action: Action::Create,
+        after: serde_json::json!({"password": "top-secret",
+            "conn_info": {"user": "not-secret", "password": "top-secret"}}),
+        after_unknown: serde_json::json!({"id": true}),
+        after_sensitive: serde_json::json!({"conn_info": {"password": true}}),
+        expected: r#"  # test_instance.example will be created
+  + resource "test_instance" "example" {
+      + conn_info = {
+          + password = (sensitive value)
+          + user     = "not-secret"
+        }
+      + id        = (known after apply)
+      + password  = (sensitive value)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_replace_tainted_resource() {
+    RendererCase {
+        schema: block(&[("id", Type::String), ("ami", Type::String)]),
+        action: Action::DeleteThenCreate,
+        reason: Some(ActionReason::ReplaceBecauseTainted),
+        before: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-BEFORE"}),
+        after: serde_json::json!({"ami": "ami-AFTER"}),
+        after_unknown: serde_json::json!({"id": true}),
+        replace: vec![attr_path(&["ami"])],
+        expected: r#"  # test_instance.example is tainted, so must be replaced
+-/+ resource "test_instance" "example" {
+      ~ ami = "ami-BEFORE" -> "ami-AFTER" # forces replacement
+      ~ id  = "i-02ae66f368e8518a9" -> (known after apply)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_force_replacement_with_empty_before_value() {
+    for before in [Json::Null, Json::from("")] {
+        RendererCase {
+            schema: block(&[("name", Type::String), ("forced", Type::String)]),
+            action: Action::DeleteThenCreate,
+            reason: Some(ActionReason::ReplaceBecauseCannotUpdate),
+            before: serde_json::json!({"name": "name", "forced": before}),
+            after: serde_json::json!({"name": "name", "forced": "example"}),
+            replace: vec![attr_path(&["forced"])],
+            expected: r#"  # test_instance.example must be replaced
+-/+ resource "test_instance" "example" {
+      + forced = "example" # forces replacement
+        name   = "name"
+    }"#
+            .into(),
+            ..Default::default()
+        }
+        .check();
+    }
+}
+
+#[test]
+fn renderer_read_during_apply_for_unspecified_reason() {
+    RendererCase {
+        schema: block(&[("name", Type::String)]),
+        mode: ResourceMode::Data,
+        action: Action::Read,
+        before: serde_json::json!({"name": "name"}),
+        after: serde_json::json!({"name": "name"}),
+        expected: r#"  # data.test_instance.example will be read during apply
+ <= data "test_instance" "example" {
+        name = "name"
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_json_whitespace_changes() {
+    for (action, replace, note) in [
+        (Action::Update, vec![], "whitespace changes"),
+        (
+            Action::DeleteThenCreate,
+            vec![attr_path(&["json_field"])],
+            "whitespace changes force replacement",
+        ),
+    ] {
+        let header = if action == Action::Update {
+            "  # test_instance.example will be updated in-place\n  ~ resource"
+        } else {
+            "  # test_instance.example must be replaced\n-/+ resource"
+        };
+        let expected = format!(
+            "{header} \"test_instance\" \"example\" {{\n      ~ id         = \"i-02ae66f368e8518a9\" -> (known after apply)\n      ~ json_field = jsonencode( # {note}\n            {{\n                aaa = \"value\"\n                bbb = \"another\"\n            }}\n        )\n    }}"
+        );
+        RendererCase {
+            schema: block(&[("id", Type::String), ("json_field", Type::String)]),
+            action,
+            before: serde_json::json!({"id": "i-02ae66f368e8518a9",
+                "json_field": "{\"aaa\": \"value\", \"bbb\": \"another\"}"}),
+            after: serde_json::json!({"json_field": "{\"aaa\":\"value\",\n\t\t\t\t\t\"bbb\":\"another\"}"}),
+            after_unknown: serde_json::json!({"id": true}),
+            replace,
+            expected,
+            ..Default::default()
+        }
+        .check();
+    }
+}
+
+#[test]
+fn renderer_list_update_to_unknown_elements() {
+    let schema = || {
+        block(&[
+            ("id", Type::String),
+            ("ami", Type::String),
+            ("list_field", Type::list(Type::String)),
+        ])
+    };
+    RendererCase {
+        schema: schema(),
+        before: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-STATIC",
+            "list_field": ["aaaa", "bbbb", "cccc"]}),
+        after: serde_json::json!({"ami": "ami-STATIC", "list_field": ["aaaa", null, "cccc"]}),
+        after_unknown: serde_json::json!({"id": true, "list_field": [false, true, false]}),
+        expected: r#"  # test_instance.example will be updated in-place
+  ~ resource "test_instance" "example" {
+      ~ id         = "i-02ae66f368e8518a9" -> (known after apply)
+      ~ list_field = [
+            "aaaa",
+          ~ "bbbb" -> (known after apply),
+            "cccc",
+        ]
+        # (1 unchanged attribute hidden)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+    RendererCase {
+        schema: schema(),
+        before: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-STATIC",
+            "list_field": ["aaaa", "bbbb", "cccc", "dddd", "eeee"]}),
+        after: serde_json::json!({"ami": "ami-STATIC",
+            "list_field": ["aaaa", null, null, "cccc", "dddd", "eeee"]}),
+        after_unknown: serde_json::json!({"id": true,
+            "list_field": [false, true, true, false, false, false]}),
+        expected: r#"  # test_instance.example will be updated in-place
+  ~ resource "test_instance" "example" {
+      ~ id         = "i-02ae66f368e8518a9" -> (known after apply)
+      ~ list_field = [
+            "aaaa",
+          - "bbbb",
+          + (known after apply),
+          + (known after apply),
+            "cccc",
+            # (2 unchanged elements hidden)
+        ]
+        # (1 unchanged attribute hidden)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_set_update_to_unknown() {
+    let schema = || {
+        block(&[
+            ("id", Type::String),
+            ("ami", Type::String),
+            ("set_field", Type::set(Type::String)),
+        ])
+    };
+    RendererCase {
+        schema: schema(),
+        before: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-STATIC",
+            "set_field": ["aaaa", "bbbb"]}),
+        after: serde_json::json!({"ami": "ami-STATIC"}),
+        after_unknown: serde_json::json!({"id": true, "set_field": true}),
+        expected: r#"  # test_instance.example will be updated in-place
+  ~ resource "test_instance" "example" {
+      ~ id        = "i-02ae66f368e8518a9" -> (known after apply)
+      ~ set_field = [
+          - "aaaa",
+          - "bbbb",
+        ] -> (known after apply)
+        # (1 unchanged attribute hidden)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_force_new_update_inside_blocks_and_whole_blocks() {
+    let before = serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-BEFORE",
+        "disks": [{"mount_point": "/var/diska", "size": "50GB"}],
+        "root_block_device": [{"volume_type": "gp2"}]});
+    let after = serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-AFTER",
+        "disks": [{"mount_point": "/var/diskb", "size": "50GB"}],
+        "root_block_device": [{"volume_type": "different"}]});
+    RendererCase {
+        schema: disks_schema(false),
+        action: Action::DeleteThenCreate,
+        reason: Some(ActionReason::ReplaceBecauseCannotUpdate),
+        before: before.clone(),
+        after: after.clone(),
+        replace: vec![
+            attr_path(&["root_block_device", "0", "volume_type"]),
+            attr_path(&["disks", "0", "mount_point"]),
+        ],
+        expected: r#"  # test_instance.example must be replaced
+-/+ resource "test_instance" "example" {
+      ~ ami   = "ami-BEFORE" -> "ami-AFTER"
+      ~ disks = [
+          ~ {
+              ~ mount_point = "/var/diska" -> "/var/diskb" # forces replacement
+                # (1 unchanged attribute hidden)
+            },
+        ]
+        id    = "i-02ae66f368e8518a9"
+
+      ~ root_block_device {
+          ~ volume_type = "gp2" -> "different" # forces replacement
+        }
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+    RendererCase {
+        schema: disks_schema(false),
+        action: Action::DeleteThenCreate,
+        reason: Some(ActionReason::ReplaceBecauseCannotUpdate),
+        before,
+        after,
+        replace: vec![attr_path(&["root_block_device"]), attr_path(&["disks"])],
+        expected: r#"  # test_instance.example must be replaced
+-/+ resource "test_instance" "example" {
+      ~ ami   = "ami-BEFORE" -> "ami-AFTER"
+      ~ disks = [ # forces replacement
+          ~ {
+              ~ mount_point = "/var/diska" -> "/var/diskb"
+                # (1 unchanged attribute hidden)
+            },
+        ]
+        id    = "i-02ae66f368e8518a9"
+
+      ~ root_block_device { # forces replacement
+          ~ volume_type = "gp2" -> "different"
+        }
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}
+
+#[test]
+fn renderer_unknown_blocks() {
+    RendererCase {
+        schema: disks_schema(true),
+        action: Action::Create,
+        after: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-AFTER",
+            "disks": [{"mount_point": "/var/diska", "size": "50GB"}]}),
+        after_unknown: serde_json::json!({"root_block_device": true}),
+        expected: r#"  # test_instance.example will be created
+  + resource "test_instance" "example" {
+      + ami   = "ami-AFTER"
+      + disks = [
+          + {
+              + mount_point = "/var/diska"
+              + size        = "50GB"
+            },
+        ]
+      + id    = "i-02ae66f368e8518a9"
+
+      + root_block_device (known after apply)
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+    RendererCase {
+        schema: disks_schema(true),
+        before: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-BEFORE",
+            "disks": [{"mount_point": "/var/diska", "size": "50GB"}],
+            "root_block_device": [{"volume_type": "gp1", "new_field": "new_value"},
+                                  {"volume_type": "gp2", "new_field": "new_value"}]}),
+        after: serde_json::json!({"id": "i-02ae66f368e8518a9", "ami": "ami-AFTER",
+            "disks": [{"mount_point": "/var/diska", "size": "50GB"}]}),
+        after_unknown: serde_json::json!({"root_block_device": true}),
+        expected: r#"  # test_instance.example will be updated in-place
+  ~ resource "test_instance" "example" {
+      ~ ami   = "ami-BEFORE" -> "ami-AFTER"
+        id    = "i-02ae66f368e8518a9"
+        # (1 unchanged attribute hidden)
+
+      ~ root_block_device (known after apply)
+      - root_block_device {
+          - new_field   = "new_value" -> null
+          - volume_type = "gp1" -> null
+        }
+      - root_block_device {
+          - new_field   = "new_value" -> null
+          - volume_type = "gp2" -> null
+        }
+    }"#
+        .into(),
+        ..Default::default()
+    }
+    .check();
+}

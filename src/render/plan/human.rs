@@ -117,7 +117,11 @@ pub(super) fn render(plan: &Plan, schemas: &dyn SchemaLookup, opts: &HumanOption
 }
 
 /// The comment lines, header and body of one resource instance's change.
-fn render_resource_change(c: &ResourceChange, schemas: &dyn SchemaLookup, p: Palette) -> String {
+pub(super) fn render_resource_change(
+    c: &ResourceChange,
+    schemas: &dyn SchemaLookup,
+    p: Palette,
+) -> String {
     let r = &c.addr.resource;
     let implied;
     let block = match schemas.resource_schema(&c.provider, r.mode, &r.type_name) {
