@@ -381,3 +381,145 @@ fn remote_module_sources_and_bad_inputs_are_errors() {
     );
     assert!(err.contains("Too small."), "{err}");
 }
+
+#[test]
+fn lifecycle_create_before_destroy_and_replace_triggered_by() {
+    let main = |image: &str| {
+        format!(
+            r#"
+variable "image" {{
+  default = "{image}"
+}}
+
+resource "terraform_data" "image" {{
+  triggers_replace = var.image
+}}
+
+resource "terraform_data" "node" {{
+  input = "node"
+  lifecycle {{
+    create_before_destroy = true
+    replace_triggered_by  = [terraform_data.image]
+  }}
+}}
+
+resource "terraform_data" "other" {{
+  input = "unrelated"
+}}
+"#
+        )
+    };
+    let dir = module(&[("main.tf", &main("v1"))]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    std::fs::write(dir.path().join("main.tf"), main("v2")).unwrap();
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(
+        plan.contains(
+            "terraform_data.node will be replaced due to changes in replace_triggered_by"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("+/- resource \"terraform_data\" \"node\""),
+        "{plan}"
+    );
+    assert!(!plan.contains("terraform_data.other"), "{plan}");
+    let out = ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let create = out.find("terraform_data.node: Creating...").unwrap();
+    let destroy = out
+        .find("terraform_data.node (deposed object): Destroying...")
+        .unwrap();
+    assert!(create < destroy, "create before destroy:\n{out}");
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap(),
+    )
+    .unwrap();
+    let nodes: Vec<_> = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"] == "node")
+        .collect();
+    assert_eq!(
+        nodes[0]["instances"].as_array().unwrap().len(),
+        1,
+        "no deposed object left"
+    );
+}
+
+#[test]
+fn failing_pre_and_postconditions_stop_with_their_messages() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+variable "nodes" {
+  default = { a = "ok", b = "bad" }
+}
+
+resource "terraform_data" "n" {
+  for_each = var.nodes
+  input    = each.value
+  lifecycle {
+    precondition {
+      condition     = each.value != "bad"
+      error_message = "Node ${each.key} is marked bad."
+    }
+  }
+}
+
+resource "terraform_data" "p" {
+  input = "x"
+  lifecycle {
+    postcondition {
+      condition     = self.output == "y"
+      error_message = "Output of p is ${self.output}, not y."
+    }
+  }
+}
+"#,
+    )]);
+    let out = bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Resource precondition failed"), "{err}");
+    assert!(err.contains("Node b is marked bad."), "{err}");
+    assert!(!err.contains("Node a is marked bad."), "{err}");
+}
+
+#[test]
+fn a_postcondition_is_checked_once_the_object_is_known() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "p" {
+  input = "x"
+  lifecycle {
+    postcondition {
+      condition     = self.output == "y"
+      error_message = "Output of p is ${self.output}, not y."
+    }
+  }
+}
+
+resource "terraform_data" "after" {
+  input = terraform_data.p.output
+}
+"#,
+    )]);
+    // At plan time `self.output` is unknown, so the condition waits for apply.
+    ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    let out = bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Resource postcondition failed"), "{err}");
+    assert!(err.contains("Output of p is x, not y."), "{err}");
+    // The dependent was skipped, reported once, and never created.
+    assert!(err.contains("terraform_data.after"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("terraform_data.after: Creating"));
+}

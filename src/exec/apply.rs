@@ -125,6 +125,66 @@ impl<'a> ApplyExecutor<'a> {
         Ok(())
     }
 
+    /// `create_before_destroy`: the new object exists; now the old one goes. If that fails, the
+    /// old object stays in the state as a deposed object of the instance (as in Terraform), so
+    /// a later apply can retry.
+    fn destroy_replaced(
+        &mut self,
+        change: &ResourceChange,
+        config: &Value,
+        provisioners: &Provisioners,
+    ) -> Result<(), Diagnostic> {
+        let addr = &change.addr;
+        let Some(old) = change.before.as_ref() else {
+            return Ok(());
+        };
+        let provider = self
+            .providers
+            .for_type(&addr.resource.type_name, crate::diag::Span::default())?
+            .clone();
+        let start = Instant::now();
+        let id = id_of(old).map(|i| format!(" [id={i}]")).unwrap_or_default();
+        self.reporter
+            .line(&format!("{addr} (deposed object): Destroying...{id}"));
+        let result = self
+            .run_provisioners(addr, old, When::Destroy, provisioners)
+            .and_then(|()| {
+                self.runtime.block_on(provider.apply(ApplyRequest {
+                    type_name: &addr.resource.type_name,
+                    prior: Some(old),
+                    planned: None,
+                    config,
+                }))
+            });
+        match result {
+            Ok(_) => {
+                self.reporter.line(&format!(
+                    "{addr} (deposed object): Destruction complete after {}",
+                    Self::elapsed(start)
+                ));
+                self.applied.destroyed += 1;
+                Ok(())
+            }
+            Err(d) => {
+                let block = provider
+                    .schema()
+                    .resource_schemas
+                    .get(&addr.resource.type_name)
+                    .map(|s| s.block.clone())
+                    .unwrap_or_default();
+                let mut deposed =
+                    InstanceState::new(addr.key.clone(), encode_attributes(old, &block));
+                deposed.deposed = Some(self.state.new_deposed_key(addr));
+                let provider_field = format!("provider[\"{}\"]", provider.source());
+                self.state.set_instance(addr, &provider_field, deposed);
+                self.store
+                    .save(&mut self.state)
+                    .map_err(|e| e.to_diagnostic())?;
+                Err(d)
+            }
+        }
+    }
+
     fn elapsed(start: Instant) -> String {
         format!("{}s", start.elapsed().as_secs())
     }
@@ -265,6 +325,9 @@ impl Executor for ApplyExecutor<'_> {
                 Self::elapsed(start)
             ));
             self.applied.changed += 1;
+        }
+        if change.action == Action::CreateThenDelete {
+            self.destroy_replaced(change, config, provisioners)?;
         }
         Ok(new)
     }

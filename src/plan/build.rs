@@ -598,6 +598,87 @@ pub fn walk_module(
     )
 }
 
+/// The conditions that are known to be false, as diagnostics with their error messages.
+/// Conditions whose value is not known yet are checked later (at apply).
+fn failed_conditions(
+    walk: &Walk,
+    r: &Resource,
+    conditions: &[crate::config::Condition],
+    bindings: &[(&'static str, Value)],
+    summary: &str,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in conditions {
+        let ok = match walk.eval(&c.condition, bindings) {
+            Ok(v) => v.unmark().0.as_bool(),
+            Err(d) => {
+                out.push(d);
+                continue;
+            }
+        };
+        if ok == Some(false) {
+            let message = c
+                .error_message
+                .as_ref()
+                .and_then(|m| walk.eval(m, bindings).ok())
+                .map(|m| match m.unmark() {
+                    (_, true) => {
+                        "The error message included a sensitive value, so it will not be displayed."
+                            .to_string()
+                    }
+                    (m, false) => m.as_str().map_or_else(|| m.to_string(), str::to_string),
+                })
+                .unwrap_or_else(|| "The condition evaluated to false.".into());
+            out.push(
+                Diagnostic::error(summary)
+                    .detail(message)
+                    .at(c.condition.span())
+                    .context(format!("resource {:?} {:?}", r.type_name, r.name)),
+            );
+        }
+    }
+    out
+}
+
+/// `lifecycle { replace_triggered_by = [...] }`: true when an instance (or attribute) it names
+/// has a change planned.
+fn replace_triggered(
+    r: &Resource,
+    path: &ModuleInstance,
+    walk: &Walk,
+    bindings: &[(&'static str, Value)],
+    plan: &Plan,
+) -> bool {
+    let Some(e) = &r.lifecycle.replace_triggered_by else {
+        return false;
+    };
+    let changed = |addr: &ResourceAddr, key: Option<InstanceKey>| {
+        plan.resource_changes.iter().any(|c| {
+            c.addr.resource == *addr
+                && key.as_ref().is_none_or(|k| &c.addr.key == k)
+                && !matches!(c.action, Action::NoOp | Action::Read)
+        })
+    };
+    let refs = crate::eval::refs::find(&e.expr, e.file).references;
+    refs.iter().any(|reference| {
+        let Some(name) = reference.attrs.first() else {
+            return false;
+        };
+        let addr = ResourceAddr {
+            module: path.clone(),
+            mode: ResourceMode::Managed,
+            type_name: reference.root.clone(),
+            name: name.clone(),
+        };
+        let key = reference.key_expr.as_ref().and_then(|k| {
+            walk.eval(&crate::config::Expr::new(e.file, k.clone()), bindings)
+                .ok()
+                .and_then(|v| instance_key(&v))
+        });
+        changed(&addr, key)
+    })
+}
+
 /// A stand-in block for an instance whose resource block was removed from the configuration.
 fn orphan_resource(c: &ResourceChange) -> Resource {
     Resource {
@@ -767,6 +848,20 @@ fn walk_one(
                         }
                         v
                     };
+                    if let Some(d) = failed_conditions(
+                        &walk,
+                        r,
+                        &r.lifecycle.preconditions,
+                        &bindings,
+                        "Resource precondition failed",
+                    )
+                    .into_iter()
+                    .next()
+                    {
+                        acc.diags.push(d.address(inst.to_string()));
+                        walk.resources.set(idx, &key, planned_unknown(block));
+                        continue;
+                    }
                     let (value, change) = match r.mode {
                         ResourceMode::Data => {
                             let deps_pending = r.depends_on.iter().any(|_| !acc.pending.is_empty())
@@ -806,10 +901,11 @@ fn walk_one(
                             let prior_state = ctx.prior.instance(&inst);
                             let prior =
                                 prior_state.map(|s| decode_attributes(&s.attributes, block));
+                            let triggered = replace_triggered(r, path, &walk, &bindings, &acc.plan);
                             match plan_instance(
                                 &provider,
                                 r,
-                                block,
+                                triggered,
                                 &inst,
                                 prior.as_ref(),
                                 prior_state.is_some_and(|s| s.tainted),
@@ -853,6 +949,20 @@ fn walk_one(
                     }
                     if change.as_ref().is_some_and(|c| c.action != Action::NoOp) && exec.is_none() {
                         acc.pending.insert(addr.clone());
+                    }
+                    if !r.lifecycle.postconditions.is_empty() {
+                        let mut with_self = bindings.clone();
+                        with_self.push(("self", value.clone()));
+                        for d in failed_conditions(
+                            &walk,
+                            r,
+                            &r.lifecycle.postconditions,
+                            &with_self,
+                            "Resource postcondition failed",
+                        ) {
+                            acc.diags.push(d.address(inst.to_string()));
+                            acc.failed.insert(inst.clone());
+                        }
                     }
                     walk.resources.set(idx, &key, value);
                     if let Some(c) = change {
@@ -1039,7 +1149,7 @@ pub fn resource_dependencies(
 fn plan_instance(
     provider: &Arc<dyn crate::provider::Provider>,
     r: &Resource,
-    block: &Block,
+    triggered: bool,
     inst: &ResourceInstanceAddr,
     prior: Option<&Value>,
     tainted: bool,
@@ -1113,6 +1223,8 @@ fn plan_instance(
         Some(ActionReason::ReplaceBecauseTainted)
     } else if requested {
         Some(ActionReason::ReplaceByRequest)
+    } else if triggered {
+        Some(ActionReason::ReplaceByTriggers)
     } else if !forced.is_empty() {
         Some(ActionReason::ReplaceBecauseCannotUpdate)
     } else {
@@ -1142,7 +1254,6 @@ fn plan_instance(
             Vec::new(),
         ));
     }
-    let _ = block;
     Ok(change(
         Action::Update,
         None,
