@@ -523,3 +523,62 @@ resource "terraform_data" "after" {
     assert!(err.contains("terraform_data.after"), "{err}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("terraform_data.after: Creating"));
 }
+
+#[test]
+fn target_and_exclude_select_part_of_the_configuration() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "base" {
+  input = "b"
+}
+
+resource "terraform_data" "app" {
+  input = terraform_data.base.output
+}
+
+resource "terraform_data" "other" {
+  input = "o"
+}
+"#,
+    )]);
+    let out = bcmhcl(
+        dir.path(),
+        &["plan", "-no-color", "-target=terraform_data.app"],
+    );
+    let plan = ok(&out);
+    assert!(
+        plan.contains("terraform_data.app will be created"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("terraform_data.base will be created"),
+        "{plan}"
+    );
+    assert!(!plan.contains("terraform_data.other"), "{plan}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Resource targeting is in effect"));
+    let plan = ok(&bcmhcl(
+        dir.path(),
+        &["plan", "-no-color", "-exclude", "terraform_data.base"],
+    ));
+    assert!(
+        plan.contains("terraform_data.other will be created"),
+        "{plan}"
+    );
+    assert!(!plan.contains("terraform_data.app"), "{plan}");
+    assert!(!plan.contains("terraform_data.base"), "{plan}");
+    ok(&bcmhcl(
+        dir.path(),
+        &[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-target=terraform_data.other",
+        ],
+    ));
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(
+        plan.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+}

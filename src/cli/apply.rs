@@ -5,7 +5,7 @@ use super::inputs::VarFlag;
 use super::root::{Root, RunFlags};
 use super::terminal::stdout_line;
 use bcmhcl::exec::apply::{ApplyExecutor, StdoutReporter};
-use bcmhcl::plan::build::{build_plan, walk_module, PlanContext, PlanOptions};
+use bcmhcl::plan::build::{build_plan, walk_module, PlanContext};
 use bcmhcl::plan::Plan;
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -68,9 +68,10 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         providers: &root.providers,
         read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
     };
-    let opts = PlanOptions {
-        destroy: args.destroy,
-        replace: args.replace.clone(),
+    let opts = match super::root::plan_options(&root, &ctx, &args.run, args.destroy, &args.replace)
+    {
+        Some(o) => o,
+        None => return ExitCode::from(1),
     };
     let (result, diags) = build_plan(&ctx, &opts);
     root.report(&diags);

@@ -53,6 +53,11 @@ enum Command {
     State(state_cmd::StateArgs),
 }
 
+/// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
+const VALUE_FLAGS: &[&str] = &[
+    "var", "var-file", "chdir", "state", "replace", "out", "target", "exclude",
+];
+
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite
 /// `-name...` to `--name...` for multi-letter names, leaving values and `--` alone.
 pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -82,16 +87,11 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         {
             let long = format!("-{a}");
             // `-var` and `-var-file` take their value as the next argument.
-            expect_value = !a.contains('=')
-                && matches!(
-                    flag_name,
-                    "var" | "var-file" | "chdir" | "state" | "replace" | "out"
-                );
+            expect_value = !a.contains('=') && VALUE_FLAGS.contains(&flag_name);
             out.push(long);
         } else {
-            expect_value = !a.contains('=')
-                && matches!(flag_name, "var" | "var-file" | "chdir")
-                && a.starts_with("--");
+            expect_value =
+                !a.contains('=') && VALUE_FLAGS.contains(&flag_name) && a.starts_with("--");
             out.push(a);
         }
     }

@@ -3,7 +3,7 @@
 use super::inputs::VarFlag;
 use super::root::{Root, RunFlags};
 use super::terminal::stdout_line;
-use bcmhcl::plan::build::{build_plan, PlanContext, PlanOptions};
+use bcmhcl::plan::build::{build_plan, PlanContext};
 use clap::Args;
 use std::process::ExitCode;
 
@@ -36,9 +36,10 @@ pub fn run(args: PlanArgs, ordered: &[VarFlag]) -> ExitCode {
         providers: &root.providers,
         read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
     };
-    let opts = PlanOptions {
-        destroy: args.destroy,
-        replace: args.replace.clone(),
+    let opts = match super::root::plan_options(&root, &ctx, &args.run, args.destroy, &args.replace)
+    {
+        Some(o) => o,
+        None => return ExitCode::from(1),
     };
     let (result, diags) = build_plan(&ctx, &opts);
     root.report(&diags);

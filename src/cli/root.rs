@@ -28,6 +28,12 @@ pub struct RunFlags {
     /// Accepted for Terraform compatibility; bcmhcl reads current objects through providers.
     #[arg(long = "refresh", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub refresh: Option<bool>,
+    /// Plan only this resource, instance or module and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub target: Vec<String>,
+    /// Leave out this resource, instance or module and what depends on it (repeatable).
+    #[arg(long = "exclude", value_name = "ADDRESS")]
+    pub exclude: Vec<String>,
     /// Accepted for Terraform compatibility (state locking arrives with the state issue).
     #[arg(long = "lock", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub lock: Option<bool>,
@@ -103,4 +109,40 @@ impl Root {
     pub fn report(&self, diags: &Diagnostics) {
         print_diagnostics(diags, &self.sources, self.no_color);
     }
+}
+
+/// The plan options of a run; with `-target` or `-exclude`, a first full plan finds which
+/// instances they select (targets bring their dependencies, exclusions their dependents).
+pub fn plan_options(
+    root: &Root,
+    ctx: &bcmhcl::plan::build::PlanContext,
+    flags: &RunFlags,
+    destroy: bool,
+    replace: &[String],
+) -> Option<bcmhcl::plan::build::PlanOptions> {
+    let mut opts = bcmhcl::plan::build::PlanOptions {
+        destroy,
+        replace: replace.to_vec(),
+        selected: None,
+        targets: flags.target.clone(),
+        excludes: flags.exclude.clone(),
+    };
+    if flags.target.is_empty() && flags.exclude.is_empty() {
+        return Some(opts);
+    }
+    let (full, diags) = bcmhcl::plan::build::build_plan(ctx, &opts);
+    let Some(full) = full else {
+        root.report(&diags);
+        return None;
+    };
+    opts.selected = Some(bcmhcl::plan::targeting::selection(
+        &full.dependencies,
+        &flags.target,
+        &flags.exclude,
+    ));
+    let warning = bcmhcl::diag::Diagnostic::warning("Resource targeting is in effect").detail(
+        "You are creating a plan with -target or -exclude, so the plan may be incomplete: only the selected resources and what they depend on are planned.\n\nUse these options only for exceptional situations, such as recovering from errors or mistakes.",
+    );
+    root.report(&bcmhcl::diag::Diagnostics::from(warning));
+    Some(opts)
 }

@@ -43,6 +43,12 @@ pub struct PlanOptions {
     pub destroy: bool,
     /// `-replace=ADDR`: instances to replace even if unchanged.
     pub replace: Vec<String>,
+    /// `-target` / `-exclude`: when set, only these instances are planned; the others keep
+    /// their prior objects (see `targeting::selection`).
+    pub selected: Option<BTreeSet<ResourceInstanceAddr>>,
+    /// The `-target` and `-exclude` patterns themselves (for instances no longer configured).
+    pub targets: Vec<String>,
+    pub excludes: Vec<String>,
 }
 
 /// The values and dependencies learnt while planning, which apply needs again.
@@ -449,6 +455,14 @@ pub fn walk_module(
         if inst.resource.mode != ResourceMode::Managed || in_config.contains(&inst) {
             continue;
         }
+        let selected_by_pattern =
+            |patterns: &[String]| patterns.iter().any(|p| super::targeting::matches(p, &inst));
+        if opts.selected.is_some()
+            && (!opts.targets.is_empty() && !selected_by_pattern(&opts.targets)
+                || selected_by_pattern(&opts.excludes))
+        {
+            continue;
+        }
         let config_module = ctx.tree.find(&inst.resource.module).map(|t| &t.module);
         let in_module = config_module.and_then(|m| {
             m.resources.iter().find(|r| {
@@ -810,6 +824,16 @@ fn walk_one(
                 for key in order {
                     let inst = addr.instance(key.clone());
                     acc.in_config.insert(inst.clone());
+                    if opts.selected.as_ref().is_some_and(|s| !s.contains(&inst)) {
+                        // Not targeted: it keeps its prior object and is not planned.
+                        let prior = ctx
+                            .prior
+                            .instance(&inst)
+                            .map(|s| decode_attributes(&s.attributes, block))
+                            .unwrap_or_else(|| planned_unknown(block));
+                        walk.resources.set(idx, &key, prior);
+                        continue;
+                    }
                     let bindings = expansion.bindings(&key);
                     let mut deps = Dependencies {
                         instances: BTreeSet::new(),
