@@ -582,3 +582,27 @@ resource "terraform_data" "other" {
         "{plan}"
     );
 }
+
+#[test]
+fn refresh_updates_outputs_and_changes_no_resource() {
+    let dir = module(&[(
+        "main.tf",
+        "variable \"v\" {\n  default = \"one\"\n}\nresource \"terraform_data\" \"a\" {\n  input = var.v\n}\noutput \"v\" {\n  value = var.v\n}\n",
+    )]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let out = ok(&bcmhcl(
+        dir.path(),
+        &["refresh", "-no-color", "-var", "v=two"],
+    ));
+    assert!(out.contains("0 added, 0 changed, 0 destroyed"), "{out}");
+    assert_eq!(ok(&bcmhcl(dir.path(), &["output", "-raw", "v"])), "two");
+    // The resource still has its old input: only a real apply changes it.
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color", "-var", "v=two"]));
+    assert!(
+        plan.contains("terraform_data.a will be updated in-place"),
+        "{plan}"
+    );
+}

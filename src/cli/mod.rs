@@ -47,6 +47,9 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Print root module outputs from the state, like `terraform output`.
     Output(output::OutputArgs),
+    /// Update the state's outputs without changing resources, like `terraform refresh`
+    /// (`apply -refresh-only -auto-approve`).
+    Refresh(root::RunFlags),
     /// Show the state or a saved plan, like `terraform show`.
     Show(show::ShowArgs),
     /// Inspect and edit the state, like `terraform state`.
@@ -128,6 +131,18 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a, &ordered),
         Command::Apply(a) => apply::run(a, &ordered),
         Command::Output(a) => output::run(a),
+        Command::Refresh(mut flags) => {
+            flags.refresh_only = true;
+            apply::run(
+                apply::ApplyArgs {
+                    run: flags,
+                    auto_approve: true,
+                    destroy: false,
+                    replace: Vec::new(),
+                },
+                &ordered,
+            )
+        }
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
     }

@@ -28,6 +28,9 @@ pub struct RunFlags {
     /// Accepted for Terraform compatibility; bcmhcl reads current objects through providers.
     #[arg(long = "refresh", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub refresh: Option<bool>,
+    /// Only bring the state's outputs up to date; change no resources.
+    #[arg(long = "refresh-only")]
+    pub refresh_only: bool,
     /// Plan only this resource, instance or module and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDRESS")]
     pub target: Vec<String>,
@@ -124,6 +127,7 @@ pub fn plan_options(
         destroy,
         replace: replace.to_vec(),
         selected: None,
+        refresh_only: flags.refresh_only,
         targets: flags.target.clone(),
         excludes: flags.exclude.clone(),
     };

@@ -46,6 +46,9 @@ pub struct PlanOptions {
     /// `-target` / `-exclude`: when set, only these instances are planned; the others keep
     /// their prior objects (see `targeting::selection`).
     pub selected: Option<BTreeSet<ResourceInstanceAddr>>,
+    /// `-refresh-only`: no resource changes, only the state's view of outputs is brought up to
+    /// date (built-in providers have no remote objects to read).
+    pub refresh_only: bool,
     /// The `-target` and `-exclude` patterns themselves (for instances no longer configured).
     pub targets: Vec<String>,
     pub excludes: Vec<String>,
@@ -824,7 +827,10 @@ fn walk_one(
                 for key in order {
                     let inst = addr.instance(key.clone());
                     acc.in_config.insert(inst.clone());
-                    if opts.selected.as_ref().is_some_and(|s| !s.contains(&inst)) {
+                    let managed = r.mode == ResourceMode::Managed;
+                    if opts.selected.as_ref().is_some_and(|s| !s.contains(&inst))
+                        || (opts.refresh_only && managed)
+                    {
                         // Not targeted: it keeps its prior object and is not planned.
                         let prior = ctx
                             .prior
