@@ -85,7 +85,17 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
             expect_value = !a.contains('=')
                 && matches!(
                     flag_name,
-                    "var" | "var-file" | "chdir" | "state" | "replace" | "out"
+                    "var"
+                        | "var-file"
+                        | "chdir"
+                        | "state"
+                        | "replace"
+                        | "out"
+                        | "id"
+                        | "backup"
+                        | "backup-out"
+                        | "state-out"
+                        | "lock-timeout"
                 );
             out.push(long);
         } else {
