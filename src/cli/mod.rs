@@ -58,7 +58,19 @@ enum Command {
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
 const VALUE_FLAGS: &[&str] = &[
-    "var", "var-file", "chdir", "state", "replace", "out", "target", "exclude",
+    "var",
+    "var-file",
+    "chdir",
+    "state",
+    "replace",
+    "out",
+    "target",
+    "exclude",
+    "id",
+    "backup",
+    "backup-out",
+    "state-out",
+    "lock-timeout",
 ];
 
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite

@@ -186,6 +186,56 @@ pub fn terraform_instance_order(a: &ResourceInstanceAddr, b: &ResourceInstanceAd
         .then_with(|| InstanceKey::cmp(&a.key, &b.key))
 }
 
+/// One object of the state as `terraform state show` and `terraform show` print it, from
+/// `resource "T" "N" {` to the closing brace: every non-null attribute and block, aligned, with
+/// no action symbols, sensitive values as `(sensitive value)` (Terraform renders the object as
+/// an unchanged diff with `ShowUnchangedChildren` and `HideDiffActionSymbols`). `value` is the
+/// decoded object with its sensitive marks; the schema's sensitive attributes are marked here.
+/// Without a schema the block is read off the value.
+pub fn render_state_object(
+    mode: ResourceMode,
+    type_name: &str,
+    name: &str,
+    value: &crate::value::Value,
+    block: Option<&crate::schema::Block>,
+    color: bool,
+) -> String {
+    let implied;
+    let block = match block {
+        Some(b) => b,
+        None => {
+            implied = values::implied_block(Some(value), Some(value));
+            &implied
+        }
+    };
+    let marked = values::mark_schema_sensitive(value, block);
+    let json = values::known_json(&marked).unwrap_or(serde_json::Value::Null);
+    let sensitive = values::sensitive_as_bool(&marked);
+    let unknown = serde_json::Value::Bool(false);
+    let change = structured::Change::new(
+        Some(&json),
+        Some(&json),
+        Some(&unknown),
+        Some(&sensitive),
+        Some(&sensitive),
+        structured::Matcher::default(),
+    );
+    let diff = differ::block_diff(change, block);
+    let mut opts = renderers::Opts::new(renderers::Palette { enabled: color });
+    opts.show_unchanged_children = true;
+    opts.hide_symbols = true;
+    let keyword = match mode {
+        ResourceMode::Managed => "resource",
+        ResourceMode::Data => "data",
+    };
+    format!(
+        "{keyword} {} {} {}",
+        crate::value::go_quote(type_name),
+        crate::value::go_quote(name),
+        diff.render(0, opts)
+    )
+}
+
 /// The plan's resource changes in Terraform's order.
 fn sorted_changes(plan: &Plan) -> Vec<&ResourceChange> {
     let mut v: Vec<&ResourceChange> = plan.resource_changes.iter().collect();

@@ -69,6 +69,13 @@ impl LocalStore {
         self
     }
 
+    /// Where the backup goes instead of `<path>.backup` (`terraform state rm|mv` write a
+    /// timestamped `<path>.<unix time>.backup`, or the file named by `-backup`).
+    pub fn with_backup_path(mut self, path: impl Into<PathBuf>) -> LocalStore {
+        self.backup_path = path.into();
+        self
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

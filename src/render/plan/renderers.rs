@@ -95,6 +95,9 @@ pub(super) struct Opts {
     pub force_forces_replacement: bool,
     pub forbid_forces_replacement: bool,
     pub show_unchanged_children: bool,
+    /// Terraform's `HideDiffActionSymbols`: no symbol column at all, as `terraform show` and
+    /// `terraform state show` print objects of the state.
+    pub hide_symbols: bool,
 }
 
 impl Opts {
@@ -105,6 +108,7 @@ impl Opts {
             force_forces_replacement: false,
             forbid_forces_replacement: false,
             show_unchanged_children: false,
+            hide_symbols: false,
         }
     }
 
@@ -222,8 +226,11 @@ fn unchanged(keyword: &str, count: usize, opts: Opts) -> String {
     opts.palette.paint("[dark_gray]{}[reset]", &[&text])
 }
 
-/// The action symbol and its trailing space.
+/// The action symbol and its trailing space (nothing when symbols are hidden).
 fn symbol(action: Action, opts: Opts) -> String {
+    if opts.hide_symbols {
+        return String::new();
+    }
     let mut s = action_symbol(action, opts.palette);
     s.push(' ');
     s

@@ -1,0 +1,173 @@
+//! `bcmhcl state list|show|rm|mv|pull|push`: inspecting and editing the local state file, like
+//! `terraform state`.
+//!
+//! Every subcommand reads `terraform.tfstate` in the working directory (after `-chdir`) or the
+//! file named by `-state`. Commands that change the state build the whole new state in memory
+//! and save it once at the end, so an error anywhere leaves the file as it was; `rm` and `mv`
+//! keep the previous file as `<state>.<unix time>.backup` (or `-backup=PATH`), as Terraform's
+//! state commands do.
+
+mod list;
+mod mv;
+mod rm;
+mod show;
+mod sync;
+mod target;
+
+use super::terminal::{print_diagnostics, stdout_line};
+use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
+use bcmhcl::state::{LocalStore, Recovery, State, StateError};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    command: StateCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum StateCommand {
+    /// List resource instances in the state, like `terraform state list`.
+    List(list::ListArgs),
+    /// Show one resource instance in the state, like `terraform state show`.
+    Show(show::ShowArgs),
+    /// Forget instances without destroying them, like `terraform state rm`.
+    Rm(rm::RmArgs),
+    /// Move an item to another address, like `terraform state mv`.
+    Mv(mv::MvArgs),
+    /// Print the state file to stdout, like `terraform state pull`.
+    Pull(sync::PullArgs),
+    /// Replace the state with a state file (or `-` for stdin), like `terraform state push`.
+    Push(sync::PushArgs),
+}
+
+/// Flags every state subcommand takes.
+#[derive(Args, Debug, Clone)]
+struct StateFlags {
+    /// The state file (default: terraform.tfstate in the current directory).
+    #[arg(long = "state", value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Plain text without colour.
+    #[arg(long = "no-color")]
+    no_color: bool,
+}
+
+impl StateFlags {
+    fn path(&self) -> PathBuf {
+        self.state
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_FILE))
+    }
+}
+
+/// Flags of the commands that write the state; accepted for Terraform compatibility (bcmhcl
+/// takes no lock yet, and there is no remote backend whose version could differ).
+#[derive(Args, Debug, Clone)]
+struct WriteFlags {
+    /// Accepted for Terraform compatibility.
+    #[arg(long = "lock", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    lock: Option<bool>,
+    /// Accepted for Terraform compatibility.
+    #[arg(long = "lock-timeout", value_name = "DURATION")]
+    lock_timeout: Option<String>,
+    /// Accepted for Terraform compatibility.
+    #[arg(long = "ignore-remote-version")]
+    ignore_remote_version: bool,
+}
+
+const DEFAULT_STATE_FILE: &str = "terraform.tfstate";
+
+pub fn run(args: StateArgs) -> ExitCode {
+    let result = match args.command {
+        StateCommand::List(a) => list::run(a),
+        StateCommand::Show(a) => show::run(a),
+        StateCommand::Rm(a) => rm::run(a),
+        StateCommand::Mv(a) => mv::run(a),
+        StateCommand::Pull(a) => sync::pull(a),
+        StateCommand::Push(a) => sync::push(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed) => ExitCode::from(1),
+    }
+}
+
+/// The command failed; what went wrong has been printed.
+#[derive(Debug)]
+struct Failed;
+
+/// Prints diagnostics on stderr (Terraform's plain layout with `-no-color`).
+fn report(diags: impl Into<Diagnostics>, no_color: bool) {
+    print_diagnostics(&diags.into(), &SourceMap::new(), no_color);
+}
+
+/// Prints one error and fails.
+fn fail<T>(d: Diagnostic, no_color: bool) -> Result<T, Failed> {
+    report(d, no_color);
+    Err(Failed)
+}
+
+/// Terraform's message when a state command finds no state at all.
+fn no_state() -> Diagnostic {
+    Diagnostic::error("No state file was found!").detail(
+        "State management commands require a state file. Run this command in a directory where bcmhcl has been run or use the -state flag to point the command to a specific state location.",
+    )
+}
+
+/// Reads the state a command works on; a missing or empty file is `None`.
+fn load(store: &LocalStore, no_color: bool) -> Result<Option<State>, Failed> {
+    match store.load() {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            report(Diagnostics(e.to_diagnostics()), no_color);
+            Err(Failed)
+        }
+    }
+}
+
+/// Reads the state a command needs: no state is an error.
+fn load_existing(store: &LocalStore, no_color: bool) -> Result<State, Failed> {
+    match load(store, no_color)? {
+        Some(s) => Ok(s),
+        None => fail(no_state(), no_color),
+    }
+}
+
+/// The store of a state command that edits the state: the backup goes to `backup` when given
+/// (and not Terraform's `-` placeholder), else to `<path>.<unix time>.backup`.
+fn editing_store(path: &Path, backup: Option<&Path>) -> LocalStore {
+    let backup = match backup.filter(|b| b.as_os_str() != "-") {
+        Some(b) => b.to_path_buf(),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{secs}.backup"));
+            PathBuf::from(name)
+        }
+    };
+    LocalStore::new(path).with_backup_path(backup)
+}
+
+/// Saves the state. When even `errored.tfstate` cannot be written, the state goes to stdout as
+/// the error message says.
+fn save(store: &LocalStore, state: &mut State, no_color: bool) -> Result<(), Failed> {
+    match store.save(state) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            if let StateError::Persist {
+                recovery: Recovery::Unsaved { state_json, .. },
+                ..
+            } = &e
+            {
+                stdout_line(state_json.trim_end());
+            }
+            report(Diagnostics(e.to_diagnostics()), no_color);
+            Err(Failed)
+        }
+    }
+}
