@@ -267,13 +267,13 @@ impl<'a> ModuleEvaluator<'a> {
     }
 }
 
-/// Evaluates variables, locals, outputs and the conditions whose inputs are known.
-pub fn evaluate_module(
-    module: &Module,
-    sources: &SourceMap,
+/// The first steps of every evaluation: the static checks and the input variables.
+fn checked_variables<'a>(
+    module: &'a Module,
+    sources: &'a SourceMap,
     inputs: &[RawInput],
     opts: &EvalOptions,
-) -> (ModuleValues, Diagnostics) {
+) -> (ModuleEvaluator<'a>, ModuleValues, Diagnostics) {
     let mut diags = Diagnostics::new();
     let ev = ModuleEvaluator::new(module, sources, opts);
     let mut values = ModuleValues {
@@ -285,6 +285,17 @@ pub fn evaluate_module(
     };
     static_checks(module, &mut diags);
     evaluate_variables(&ev, inputs, &mut values, &mut diags);
+    (ev, values, diags)
+}
+
+/// Evaluates variables, locals, outputs and the conditions whose inputs are known.
+pub fn evaluate_module(
+    module: &Module,
+    sources: &SourceMap,
+    inputs: &[RawInput],
+    opts: &EvalOptions,
+) -> (ModuleValues, Diagnostics) {
+    let (ev, mut values, mut diags) = checked_variables(module, sources, inputs, opts);
     if diags.has_errors() {
         // Expressions with undeclared names or unknown functions would only fail again.
         return (values, diags);
@@ -305,17 +316,7 @@ pub fn evaluate_variables_only(
     inputs: &[RawInput],
     opts: &EvalOptions,
 ) -> (ModuleValues, Diagnostics) {
-    let mut diags = Diagnostics::new();
-    let ev = ModuleEvaluator::new(module, sources, opts);
-    let mut values = ModuleValues {
-        path_module: opts.path_module.clone(),
-        path_root: ".".to_string(),
-        path_cwd: opts.path_cwd.to_string_lossy().into_owned(),
-        workspace: opts.workspace.clone(),
-        ..ModuleValues::default()
-    };
-    static_checks(module, &mut diags);
-    evaluate_variables(&ev, inputs, &mut values, &mut diags);
+    let (ev, mut values, mut diags) = checked_variables(module, sources, inputs, opts);
     if !diags.has_errors() {
         check_validations(&ev, &values, &mut diags);
     }
