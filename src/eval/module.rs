@@ -316,7 +316,7 @@ pub fn evaluate_variables_only(
     inputs: &[RawInput],
     opts: &EvalOptions,
 ) -> (ModuleValues, Diagnostics) {
-    let (ev, mut values, mut diags) = checked_variables(module, sources, inputs, opts);
+    let (ev, values, mut diags) = checked_variables(module, sources, inputs, opts);
     if !diags.has_errors() {
         check_validations(&ev, &values, &mut diags);
     }
