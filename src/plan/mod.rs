@@ -4,6 +4,7 @@
 pub mod build;
 pub mod expand;
 pub mod provisioner;
+pub mod saved;
 
 use crate::addr::ResourceInstanceAddr;
 use crate::value::Value;
