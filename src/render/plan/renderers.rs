@@ -95,6 +95,8 @@ pub(super) struct Opts {
     pub force_forces_replacement: bool,
     pub forbid_forces_replacement: bool,
     pub show_unchanged_children: bool,
+    /// No action symbols at all (Terraform's `HideDiffActionSymbols`), for `show` of a state.
+    pub hide_diff_action_symbols: bool,
 }
 
 impl Opts {
@@ -105,6 +107,7 @@ impl Opts {
             force_forces_replacement: false,
             forbid_forces_replacement: false,
             show_unchanged_children: false,
+            hide_diff_action_symbols: false,
         }
     }
 
@@ -224,6 +227,9 @@ fn unchanged(keyword: &str, count: usize, opts: Opts) -> String {
 
 /// The action symbol and its trailing space.
 fn symbol(action: Action, opts: Opts) -> String {
+    if opts.hide_diff_action_symbols {
+        return String::new();
+    }
     let mut s = action_symbol(action, opts.palette);
     s.push(' ');
     s
