@@ -88,9 +88,9 @@ impl Message {
     }
 }
 
-/// Go's encoder escapes `<`, `>`, `&`, U+2028 and U+2029; in serialised JSON those can only
-/// occur inside strings, so replacing them keeps the text valid.
-fn go_escape(s: &str) -> String {
+/// JSON text with the escapes of Go's encoder: `<`, `>`, `&`, U+2028 and U+2029. In serialised
+/// JSON those can only occur inside strings, so replacing them keeps the text valid.
+pub fn go_escape(s: &str) -> String {
     if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
         return s.to_string();
     }
