@@ -89,7 +89,8 @@ impl JsonReporter<'_> {
 
 /// `apply FILE`: the saved plan, after refusing the flags that would change it.
 fn saved_plan(args: &ApplyArgs, ordered: &[VarFlag]) -> Result<Option<SavedPlan>, Diagnostic> {
-    let Some(path) = args.run.dir.as_ref().filter(|p| p.is_file()) else {
+    // Anything but a directory is a plan file, so that a missing one says so.
+    let Some(path) = args.run.dir.as_ref().filter(|p| !p.is_dir()) else {
         return Ok(None);
     };
     let saved = SavedPlan::read(path).map_err(|e| e.to_diagnostic())?;
