@@ -13,8 +13,8 @@
 //!
 //! The `version` line names bcmhcl's version (`"terraform": "0.1.0"`, message
 //! `bcmhcl 0.1.0`) and UI schema 1.1, whose shapes these are (`import` in change summaries,
-//! no action invocations). Sensitive output values are left out of `outputs`, as Terraform
-//! 1.1 and later do.
+//! no action invocations). Sensitive output values are left out of `outputs`, as current
+//! Terraform does (1.0 still wrote them).
 //!
 //! Apply progress arrives as the executor's human lines (`ADDR: Creating...`); `ApplyProgress`
 //! reads them back into hook messages, matching each line to the plan's known addresses.
