@@ -1,12 +1,18 @@
-//! `bcmhcl apply [DIR]`: plan, confirm, then apply in dependency order, writing the state after
-//! every finished operation.
+//! `bcmhcl apply [DIR | PLANFILE]`: plan, confirm, then apply in dependency order, writing the
+//! state after every finished operation. With a saved plan (`bcmhcl plan -out=FILE`) it applies
+//! that plan without asking, after checking that the state and configuration are still the
+//! ones it was made from; `-json` writes Terraform's machine-readable UI.
 
 use super::inputs::VarFlag;
+use super::plan::{load_root, report, VERSION};
 use super::root::{Root, RunFlags};
 use super::terminal::stdout_line;
-use bcmhcl::exec::apply::{ApplyExecutor, StdoutReporter};
+use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
+use bcmhcl::exec::apply::{ApplyExecutor, Reporter, StdoutReporter};
 use bcmhcl::plan::build::{build_plan, walk_module, PlanContext};
+use bcmhcl::plan::saved::{configuration_hash, SavedPlan};
 use bcmhcl::plan::Plan;
+use bcmhcl::render::ui_json::{self, ApplyProgress, JsonUi, SystemClock};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -24,10 +30,14 @@ pub struct ApplyArgs {
     /// Replace this instance even if unchanged (repeatable).
     #[arg(long = "replace", value_name = "ADDRESS")]
     pub replace: Vec<String>,
+    /// Print Terraform's machine-readable UI: one JSON object per line (needs -auto-approve
+    /// or a saved plan).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Schemas for the plan renderer, from the run's providers.
-struct Schemas<'a>(&'a bcmhcl::provider::ProviderRegistry);
+pub(super) struct Schemas<'a>(pub &'a bcmhcl::provider::ProviderRegistry);
 
 impl bcmhcl::render::plan::SchemaLookup for Schemas<'_> {
     fn resource_schema(
@@ -54,11 +64,92 @@ pub fn render_plan(root: &Root, plan: &Plan) -> String {
     bcmhcl::render::plan::render_plan_human(plan, &Schemas(&root.providers), color)
 }
 
+/// Progress on the JSON UI: the executor's lines read back into hook messages.
+struct JsonReporter<'a> {
+    ui: JsonUi<'a>,
+    progress: ApplyProgress,
+}
+
+impl Reporter for JsonReporter<'_> {
+    fn line(&mut self, text: &str) {
+        let now = self.ui.clock().monotonic();
+        let messages = self.progress.line(text, now);
+        self.ui.emit_all(messages);
+    }
+}
+
+impl JsonReporter<'_> {
+    /// Hooks for what never finished (the failures).
+    fn finish(&mut self) {
+        let now = self.ui.clock().monotonic();
+        let messages = self.progress.finish(now);
+        self.ui.emit_all(messages);
+    }
+}
+
+/// `apply FILE`: the saved plan, after refusing the flags that would change it.
+fn saved_plan(args: &ApplyArgs, ordered: &[VarFlag]) -> Result<Option<SavedPlan>, Diagnostic> {
+    // Anything but a directory is a plan file, so that a missing one says so.
+    let Some(path) = args.run.dir.as_ref().filter(|p| !p.is_dir()) else {
+        return Ok(None);
+    };
+    let saved = SavedPlan::read(path).map_err(|e| e.to_diagnostic())?;
+    if !ordered.is_empty() {
+        return Err(Diagnostic::error("Can't set variables when applying a saved plan").detail(
+            "The -var and -var-file options cannot be used when applying a saved plan file, because a saved plan includes the variable values that were set when it was created.",
+        ));
+    }
+    if args.destroy || !args.replace.is_empty() {
+        return Err(Diagnostic::error("Invalid arguments for a saved plan").detail(
+            "The -destroy and -replace options cannot be used when applying a saved plan file: give them to bcmhcl plan instead.",
+        ));
+    }
+    Ok(Some(saved))
+}
+
 pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
-    let root = match Root::load(&args.run, ordered) {
+    let clock = SystemClock::new();
+    let mut ui = args.json.then(|| JsonUi::new(std::io::stdout(), &clock));
+    if let Some(ui) = ui.as_mut() {
+        ui.emit(&ui_json::version(VERSION));
+    }
+    let sourceless = |ui: Option<&mut JsonUi>, d: Diagnostic| {
+        report(
+            ui,
+            &Diagnostics(vec![d]),
+            &SourceMap::new(),
+            args.run.no_color,
+        );
+        ExitCode::from(1)
+    };
+    let saved = match saved_plan(&args, ordered) {
+        Ok(s) => s,
+        Err(d) => return sourceless(ui.as_mut(), d),
+    };
+    if args.json && !args.auto_approve && saved.is_none() {
+        return sourceless(
+            ui.as_mut(),
+            Diagnostic::error("Plan file or auto-approve required").detail(
+                "bcmhcl cannot ask for interactive approval when -json is set. You can either apply a saved plan file, or enable the -auto-approve option.",
+            ),
+        );
+    }
+    let mut flags = args.run.clone();
+    if saved.is_some() {
+        // The configuration is the working directory's, as for Terraform's `apply PLANFILE`.
+        flags.dir = None;
+    }
+    let mut root = match load_root(&flags, ordered, ui.as_mut()) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Some(s) = &saved {
+        root.inputs = s.inputs();
+        let hash = configuration_hash(&root.tree.module, &root.sources);
+        if let Err(d) = s.check_applicable(&root.state, &hash) {
+            return sourceless(ui.as_mut(), d);
+        }
+    }
     let ctx = PlanContext {
         tree: &root.tree,
         sources: &root.sources,
@@ -68,44 +159,79 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         providers: &root.providers,
         read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
     };
-    let opts = match super::root::plan_options(&root, &ctx, &args.run, args.destroy, &args.replace)
-    {
-        Some(o) => o,
-        None => return ExitCode::from(1),
+    let opts = match &saved {
+        Some(s) => s.options.clone(),
+        None => {
+            match super::root::plan_options(&root, &ctx, &args.run, args.destroy, &args.replace) {
+                Some(o) => o,
+                None => return ExitCode::from(1),
+            }
+        }
     };
-    let (result, diags) = build_plan(&ctx, &opts);
-    root.report(&diags);
+    let (result, mut plan_diags) = build_plan(&ctx, &opts);
     let Some(result) = result else {
+        report(ui.as_mut(), &plan_diags, &root.sources, root.no_color);
         return ExitCode::from(1);
     };
-    stdout_line(render_plan(&root, &result.plan).trim_end());
-    if !args.auto_approve && !result.plan.is_empty() {
-        if !std::io::stdin().is_terminal() {
-            eprintln!("Error: bcmhcl apply needs confirmation: run it in a terminal and answer \"yes\", or pass -auto-approve.");
-            return ExitCode::from(1);
-        }
-        print!("\nDo you want to perform these actions?\n  bcmhcl will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if answer.trim() != "yes" {
-            eprintln!("\nError: Apply cancelled.");
+    if let Some(s) = &saved {
+        // Nothing is changed unless the plan is still the reviewed one.
+        if let Err(d) = s.check_same_actions(&result.plan) {
+            plan_diags.push(d);
+            report(ui.as_mut(), &plan_diags, &root.sources, root.no_color);
             return ExitCode::from(1);
         }
     }
-    stdout_line("");
+    report(ui.as_mut(), &plan_diags, &root.sources, root.no_color);
+    match (ui.as_mut(), &saved) {
+        // A saved plan was shown and reviewed when it was made.
+        (_, Some(_)) => {}
+        (Some(ui), None) => ui.emit_all(ui_json::plan_messages(&result.plan)),
+        (None, None) => {
+            stdout_line(render_plan(&root, &result.plan).trim_end());
+            if !args.auto_approve && !result.plan.is_empty() {
+                if !std::io::stdin().is_terminal() {
+                    eprintln!("Error: bcmhcl apply needs confirmation: run it in a terminal and answer \"yes\", or pass -auto-approve.");
+                    return ExitCode::from(1);
+                }
+                print!("\nDo you want to perform these actions?\n  bcmhcl will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+                let _ = std::io::stdout().flush();
+                let mut answer = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut answer);
+                if answer.trim() != "yes" {
+                    eprintln!("\nError: Apply cancelled.");
+                    return ExitCode::from(1);
+                }
+            }
+            stdout_line("");
+        }
+    }
     let secrets = sensitive_strings(&result.values);
-    let mut reporter = StdoutReporter;
+    let mut stdout_reporter = StdoutReporter;
+    let mut json_reporter = ui.is_some().then(|| JsonReporter {
+        ui: JsonUi::new(std::io::stdout(), &clock),
+        progress: ApplyProgress::new(result.plan.resource_changes.iter().map(|c| c.addr.clone())),
+    });
+    let reporter: &mut dyn Reporter = match json_reporter.as_mut() {
+        Some(r) => r,
+        None => &mut stdout_reporter,
+    };
     let mut exec = ApplyExecutor::new(
         &root.providers,
         root.runtime.handle(),
         root.state.clone(),
         &root.store,
-        &mut reporter,
+        reporter,
         secrets,
     );
     let (applied, diags) = walk_module(&ctx, &opts, Some(&mut exec));
-    let mut diags = diags;
+    // The walk plans again: what the plan already reported is not reported twice.
+    let mut diags = Diagnostics(
+        diags
+            .0
+            .into_iter()
+            .filter(|d| !plan_diags.0.contains(d))
+            .collect(),
+    );
     if let Some(applied) = &applied {
         exec.state.outputs = applied
             .values
@@ -125,10 +251,30 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             diags.push(e.to_diagnostic());
         }
     }
-    root.report(&diags);
     let counts = exec.applied;
+    let final_outputs = std::mem::take(&mut exec.state.outputs);
+    drop(exec);
+    if let Some(r) = json_reporter.as_mut() {
+        r.finish();
+    }
+    report(ui.as_mut(), &diags, &root.sources, root.no_color);
     if diags.has_errors() {
         return ExitCode::from(1);
+    }
+    if let Some(ui) = ui.as_mut() {
+        let n = ui_json::ChangeCounts {
+            add: counts.added,
+            change: counts.changed,
+            import: 0,
+            remove: counts.destroyed,
+        };
+        if opts.destroy {
+            ui.emit(&ui_json::change_summary(n, ui_json::Operation::Destroy));
+        } else {
+            ui.emit(&ui_json::change_summary(n, ui_json::Operation::Apply));
+            ui.emit(&ui_json::outputs(&final_outputs));
+        }
+        return ExitCode::SUCCESS;
     }
     stdout_line(&format!(
         "\nApply complete! Resources: {} added, {} changed, {} destroyed.",

@@ -151,6 +151,7 @@ pub fn main() -> ExitCode {
                     auto_approve: true,
                     destroy: false,
                     replace: Vec::new(),
+                    json: false,
                 },
                 &ordered,
             )

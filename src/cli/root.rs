@@ -56,6 +56,18 @@ pub struct Root {
 
 impl Root {
     pub fn load(flags: &RunFlags, ordered: &[VarFlag]) -> Result<Root, ExitCode> {
+        Root::load_reporting(flags, ordered, &mut |diags, sources| {
+            print_diagnostics(diags, sources, flags.no_color)
+        })
+    }
+
+    /// `load` with the loading diagnostics passed to `report` (the `-json` UI writes them as
+    /// messages) instead of printed.
+    pub fn load_reporting(
+        flags: &RunFlags,
+        ordered: &[VarFlag],
+        report: &mut dyn FnMut(&Diagnostics, &SourceMap),
+    ) -> Result<Root, ExitCode> {
         let dir = flags.dir.clone().unwrap_or_else(|| PathBuf::from("."));
         let mut sources = SourceMap::new();
         let (tree, mut diags) = load_module_tree(&dir, &mut sources);
@@ -73,12 +85,11 @@ impl Root {
                 State::new()
             }
         };
-        if diags.has_errors() {
-            print_diagnostics(&diags, &sources, flags.no_color);
-            return Err(ExitCode::from(1));
-        }
         if !diags.is_empty() {
-            print_diagnostics(&diags, &sources, flags.no_color);
+            report(&diags, &sources);
+        }
+        if diags.has_errors() {
+            return Err(ExitCode::from(1));
         }
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

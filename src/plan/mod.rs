@@ -4,6 +4,7 @@
 pub mod build;
 pub mod expand;
 pub mod provisioner;
+pub mod saved;
 pub mod targeting;
 
 use crate::addr::ResourceInstanceAddr;

@@ -1,8 +1,9 @@
 //! Rendering for people and machines: diagnostics (graphical, Terraform's plain text, and
-//! `validate -json`).
+//! `validate -json`), plans, and the `-json` UI stream.
 
 mod diagnostics;
 pub mod plan;
+pub mod ui_json;
 
 pub use diagnostics::{render_graphical, render_plain, validate_json};
 pub use plan::{

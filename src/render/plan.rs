@@ -18,6 +18,7 @@ mod differ;
 mod human;
 mod json;
 mod renderers;
+mod state;
 mod structured;
 mod values;
 
@@ -25,6 +26,8 @@ mod values;
 mod golden_tests;
 #[cfg(test)]
 mod tests;
+
+pub use state::{render_state_human, render_state_json, STATE_FORMAT_VERSION};
 
 use crate::addr::{InstanceKey, ModuleInstance, ResourceInstanceAddr};
 use crate::config::ResourceMode;
