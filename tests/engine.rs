@@ -606,3 +606,40 @@ fn refresh_updates_outputs_and_changes_no_resource() {
         "{plan}"
     );
 }
+
+#[test]
+fn destroy_plans_with_outputs_and_clears_them() {
+    let dir = module(&[(
+        "main.tf",
+        "variable \"s\" {\n  default   = \"hidden\"\n  sensitive = true\n}\nresource \"terraform_data\" \"a\" {\n  input = \"x\"\n  provisioner \"local-exec\" {\n    command = \"echo plain-output\"\n  }\n}\noutput \"o\" {\n  value = terraform_data.a.output\n}\n",
+    )]);
+    let out = ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    // A sensitive variable elsewhere does not hide the output of a command that does not use it,
+    // and the provisioning line is printed once.
+    assert!(
+        out.contains("terraform_data.a (local-exec): plain-output"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("Provisioning with 'local-exec'").count(),
+        1,
+        "{out}"
+    );
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-destroy", "-no-color"]));
+    assert!(
+        plan.contains("terraform_data.a will be destroyed"),
+        "{plan}"
+    );
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-destroy", "-auto-approve", "-no-color"],
+    ));
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["outputs"], serde_json::json!({}));
+}

@@ -233,10 +233,12 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             .collect(),
     );
     if let Some(applied) = &applied {
+        // Unknown or null outputs are not stored (as in Terraform); a destroy removes them all.
         exec.state.outputs = applied
             .values
             .outputs
             .iter()
+            .filter(|(_, v)| !opts.destroy && v.is_wholly_known() && !v.is_null())
             .map(|(k, v)| {
                 (
                     k.clone(),
@@ -280,10 +282,12 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
         counts.added, counts.changed, counts.destroyed
     ));
-    if let Some(applied) = applied {
+    if let Some(applied) = applied.filter(|_| !opts.destroy) {
         if !applied.values.outputs.is_empty() {
             stdout_line("\nOutputs:\n");
-            for (name, v) in &applied.values.outputs {
+            let mut outputs: Vec<_> = applied.values.outputs.iter().collect();
+            outputs.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, v) in outputs {
                 let shown = if v.contains_sensitive() {
                     "<sensitive>".to_string()
                 } else {

@@ -89,27 +89,22 @@ impl<'a> ApplyExecutor<'a> {
         let prefix = addr.to_string();
         for run in provisioners(object, when) {
             let run = run?;
-            self.reporter
-                .line(&format!("{prefix}: Provisioning with 'local-exec'..."));
             let exec = LocalExec {
                 command: run.command.clone(),
                 interpreter: run.interpreter.clone(),
                 environment: run.environment.clone(),
                 working_dir: run.working_dir.clone(),
-                quiet: run.quiet || run.sensitive,
+                quiet: run.quiet,
             };
+            // A command built from sensitive values has its output suppressed and the secrets
+            // masked in errors (Terraform's rule); other commands print as they are.
+            let secrets: &[String] = if run.sensitive { &self.secrets } else { &[] };
             let mut lines = Vec::new();
             let result = self
                 .runtime
-                .block_on(exec.run(&prefix, &self.secrets, &mut |l| lines.push(l)));
-            if run.sensitive {
-                self.reporter.line(&format!(
-                    "{prefix} (local-exec): (output suppressed due to sensitive value in config)"
-                ));
-            } else {
-                for l in lines {
-                    self.reporter.line(&l);
-                }
+                .block_on(exec.run(&prefix, secrets, &mut |l| lines.push(l)));
+            for l in lines {
+                self.reporter.line(&l);
             }
             match result {
                 Ok(()) => {}

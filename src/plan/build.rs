@@ -811,6 +811,11 @@ fn walk_one(
                     }
                 };
                 walk.resources.start(idx, &expansion);
+                if opts.destroy {
+                    // Everything goes: what refers to these objects sees unknown values, not
+                    // missing instances.
+                    walk.resources.aggregates.insert(idx, Value::unknown());
+                }
                 let (order, self_deps) = match walk.instance_order(idx, &g, &expansion) {
                     Ok(o) => o,
                     Err(d) => {
