@@ -643,3 +643,24 @@ fn destroy_plans_with_outputs_and_clears_them() {
     .unwrap();
     assert_eq!(state["outputs"], serde_json::json!({}));
 }
+
+#[test]
+fn long_operations_report_that_they_are_still_running() {
+    let dir = module(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"sleep 1.3\"\n  }\n}\n",
+    )]);
+    let out = Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
+        .args(["apply", "-auto-approve", "-no-color"])
+        .current_dir(dir.path())
+        .env("BCMHCL_PROGRESS_SECONDS", "0.5")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = ok(&out);
+    assert!(
+        stdout.contains("terraform_data.slow: Still creating... [0s elapsed]")
+            || stdout.contains("terraform_data.slow: Still creating... [1s elapsed]"),
+        "{stdout}"
+    );
+}

@@ -223,6 +223,15 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         reporter,
         secrets,
     );
+    // BCMHCL_PROGRESS_SECONDS: how often "Still creating..." is printed (Terraform: 10).
+    if let Some(secs) = std::env::var("BCMHCL_PROGRESS_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        if secs > 0.0 {
+            exec.progress_every = std::time::Duration::from_secs_f64(secs);
+        }
+    }
     let (applied, diags) = walk_module(&ctx, &opts, Some(&mut exec));
     // The walk plans again: what the plan already reported is not reported twice.
     let mut diags = Diagnostics(

@@ -15,6 +15,14 @@ use crate::state::{InstanceState, LocalStore, State};
 use crate::value::Value;
 use std::time::Instant;
 
+/// What a provisioner's progress lines say it is doing.
+fn verb(when: When) -> &'static str {
+    match when {
+        When::Create => "creating",
+        When::Destroy => "destroying",
+    }
+}
+
 /// Where progress goes: Terraform's plain lines by default.
 pub trait Reporter {
     fn line(&mut self, text: &str);
@@ -47,6 +55,8 @@ pub struct ApplyExecutor<'a> {
     /// Values of sensitive variables, masked in provisioner output.
     pub secrets: Vec<String>,
     pub applied: Applied,
+    /// How often a long operation reports that it is still running (Terraform: 10 s).
+    pub progress_every: std::time::Duration,
     /// Per instance, the resources it depends on (the state's `dependencies`).
     pending_dependencies: std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>,
 }
@@ -68,6 +78,7 @@ impl<'a> ApplyExecutor<'a> {
             reporter,
             secrets,
             applied: Applied::default(),
+            progress_every: std::time::Duration::from_secs(10),
             pending_dependencies: Default::default(),
         }
     }
@@ -99,10 +110,12 @@ impl<'a> ApplyExecutor<'a> {
             // A command built from sensitive values has its output suppressed and the secrets
             // masked in errors (Terraform's rule); other commands print as they are.
             let secrets: &[String] = if run.sensitive { &self.secrets } else { &[] };
+            let secrets = secrets.to_vec();
             let mut lines = Vec::new();
-            let result = self
-                .runtime
-                .block_on(exec.run(&prefix, secrets, &mut |l| lines.push(l)));
+            let mut collect = |l: String| lines.push(l);
+            let running: crate::provider::BoxFuture<'_, _> =
+                Box::pin(exec.run(&prefix, &secrets, &mut collect));
+            let result = self.with_progress(addr, verb(when), running);
             for l in lines {
                 self.reporter.line(&l);
             }
@@ -180,6 +193,32 @@ impl<'a> ApplyExecutor<'a> {
         }
     }
 
+    /// Runs a provider operation or a provisioner, printing Terraform's `Still creating... [10s elapsed]` every
+    /// ten seconds while it lasts.
+    fn with_progress<T>(
+        &mut self,
+        addr: &ResourceInstanceAddr,
+        verb: &str,
+        operation: crate::provider::BoxFuture<'_, T>,
+    ) -> T {
+        let reporter = &mut *self.reporter;
+        let every = self.progress_every;
+        let start = Instant::now();
+        self.runtime.block_on(async move {
+            let mut operation = operation;
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tokio::select! {
+                    result = &mut operation => return result,
+                    _ = ticks.tick() => reporter.line(&format!(
+                        "{addr}: Still {verb}... [{}s elapsed]",
+                        start.elapsed().as_secs()
+                    )),
+                }
+            }
+        })
+    }
+
     fn elapsed(start: Instant) -> String {
         format!("{}s", start.elapsed().as_secs())
     }
@@ -231,12 +270,13 @@ impl Executor for ApplyExecutor<'_> {
             self.reporter.line(&format!("{addr}: Destroying...{id}"));
             let before = change.before.clone().unwrap_or(Value::NULL);
             self.run_provisioners(addr, &before, When::Destroy, provisioners)?;
-            self.runtime.block_on(provider.apply(ApplyRequest {
+            let deleting = provider.apply(ApplyRequest {
                 type_name: &addr.resource.type_name,
                 prior: change.before.as_ref(),
                 planned: None,
                 config,
-            }))?;
+            });
+            self.with_progress(addr, "destroying", deleting)?;
             self.state.remove_instance(addr);
             self.save(addr)?;
             self.reporter.line(&format!(
@@ -266,12 +306,17 @@ impl Executor for ApplyExecutor<'_> {
         } else {
             change.before.as_ref()
         };
-        let new = self.runtime.block_on(provider.apply(ApplyRequest {
+        let applying = provider.apply(ApplyRequest {
             type_name: &addr.resource.type_name,
             prior,
             planned: change.after.as_ref(),
             config,
-        }))?;
+        });
+        let new = self.with_progress(
+            addr,
+            if creating { "creating" } else { "modifying" },
+            applying,
+        )?;
         let dependencies = self
             .pending_dependencies
             .get(addr)
