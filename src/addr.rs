@@ -170,3 +170,99 @@ mod tests {
         assert_eq!(shown, ["", "[2]", "[10]", "[\"a\"]", "[\"b\"]"]);
     }
 }
+
+/// What an address written in configuration or on the command line names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Resource(ResourceAddr),
+    Instance(ResourceInstanceAddr),
+}
+
+/// Parses `module.a["x"].terraform_data.b`, `terraform_data.b[0]` or `data.t.n`. Returns a
+/// message on malformed input.
+pub fn parse_target(text: &str) -> Result<Target, String> {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    let bad = || format!("{text:?} is not a valid resource or instance address");
+    let expr = hcl_edit::parser::parse_expr(text.trim()).map_err(|_| bad())?;
+    let (root, ops): (String, Vec<TraversalOperator>) = match expr {
+        Expression::Traversal(t) => match &t.expr {
+            Expression::Variable(v) => (
+                v.value().to_string(),
+                t.operators.iter().map(|o| o.value().clone()).collect(),
+            ),
+            _ => return Err(bad()),
+        },
+        _ => return Err(bad()),
+    };
+    let mut names: Vec<String> = vec![root];
+    let mut keys: Vec<Option<InstanceKey>> = vec![None];
+    for op in ops {
+        match op {
+            TraversalOperator::GetAttr(a) => {
+                names.push(a.value().to_string());
+                keys.push(None);
+            }
+            TraversalOperator::Index(Expression::String(s)) => {
+                *keys.last_mut().ok_or_else(bad)? = Some(InstanceKey::Str(s.value().to_string()))
+            }
+            TraversalOperator::Index(Expression::Number(n)) => {
+                *keys.last_mut().ok_or_else(bad)? =
+                    Some(InstanceKey::Int(n.value().as_i64().ok_or_else(bad)?))
+            }
+            TraversalOperator::LegacyIndex(i) => {
+                *keys.last_mut().ok_or_else(bad)? = Some(InstanceKey::Int(*i.value() as i64))
+            }
+            _ => return Err(bad()),
+        }
+    }
+    let mut module = ModuleInstance::root();
+    let mut i = 0;
+    while names.get(i).map(String::as_str) == Some("module") {
+        let name = names.get(i + 1).ok_or_else(bad)?;
+        module = module.child(name, keys[i + 1].clone().unwrap_or(InstanceKey::None));
+        i += 2;
+    }
+    let (mode, rest) = if names.get(i).map(String::as_str) == Some("data") {
+        (ResourceMode::Data, i + 1)
+    } else {
+        (ResourceMode::Managed, i)
+    };
+    if names.len() != rest + 2 {
+        return Err(bad());
+    }
+    let resource = ResourceAddr {
+        module,
+        mode,
+        type_name: names[rest].clone(),
+        name: names[rest + 1].clone(),
+    };
+    Ok(match keys[rest + 1].clone() {
+        Some(k) => Target::Instance(resource.instance(k)),
+        None => Target::Resource(resource),
+    })
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_back_from_their_display() {
+        for text in [
+            "terraform_data.a",
+            "terraform_data.a[\"x\"]",
+            "null_resource.n[3]",
+            "data.external.e",
+            "module.rack[\"a\"].terraform_data.node[1]",
+            "module.a.module.b.null_resource.n",
+        ] {
+            let shown = match parse_target(text).unwrap() {
+                Target::Resource(r) => r.to_string(),
+                Target::Instance(i) => i.to_string(),
+            };
+            assert_eq!(shown, text);
+        }
+        assert!(parse_target("terraform_data").is_err());
+        assert!(parse_target("1 + 2").is_err());
+    }
+}

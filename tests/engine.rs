@@ -664,3 +664,43 @@ fn long_operations_report_that_they_are_still_running() {
         "{stdout}"
     );
 }
+
+#[test]
+fn moved_blocks_keep_objects_and_removed_blocks_forget_them() {
+    let dir = module(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"old\" {\n  for_each = toset([\"a\", \"b\"])\n  input    = each.key\n}\nresource \"terraform_data\" \"gone\" {\n  input = \"g\"\n  provisioner \"local-exec\" {\n    when    = destroy\n    command = \"echo destroyed >> destroyed.txt\"\n  }\n}\n",
+    )]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"terraform_data\" \"new\" {\n  for_each = toset([\"a\", \"b\"])\n  input    = each.key\n}\nmoved {\n  from = terraform_data.old\n  to   = terraform_data.new\n}\nremoved {\n  from = terraform_data.gone\n  lifecycle {\n    destroy = false\n  }\n}\n",
+    )
+    .unwrap();
+    let plan = ok(&bcmhcl(dir.path(), &["plan", "-no-color"]));
+    assert!(
+        plan.contains("terraform_data.old[\"a\"] has moved to terraform_data.new[\"a\"]"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("terraform_data.gone will no longer be managed"),
+        "{plan}"
+    );
+    assert!(plan.contains("No changes."), "{plan}");
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    assert!(
+        !dir.path().join("destroyed.txt").exists(),
+        "a removed object is not destroyed"
+    );
+    let list = ok(&bcmhcl(dir.path(), &["state", "list"]));
+    assert_eq!(
+        list,
+        "terraform_data.new[\"a\"]\nterraform_data.new[\"b\"]\n"
+    );
+}

@@ -57,8 +57,16 @@ impl bcmhcl::render::plan::SchemaLookup for Schemas<'_> {
     }
 }
 
-/// The human plan for `root`.
+/// The human plan for `root`, after what `moved` and `removed` blocks did.
 pub fn render_plan(root: &Root, plan: &Plan) -> String {
+    let mut notes = String::new();
+    for n in &root.refactor_notes {
+        notes.push_str(&format!("\n  # {n}"));
+    }
+    notes + &render_plan_only(root, plan)
+}
+
+fn render_plan_only(root: &Root, plan: &Plan) -> String {
     let color =
         !root.no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     bcmhcl::render::plan::render_plan_human(plan, &Schemas(&root.providers), color)

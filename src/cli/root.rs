@@ -45,6 +45,8 @@ pub struct RunFlags {
 pub struct Root {
     pub sources: SourceMap,
     pub tree: ModuleTree,
+    /// What `moved` and `removed` blocks did to the prior state, for the plan to say.
+    pub refactor_notes: Vec<String>,
     pub inputs: Vec<RawInput>,
     pub eval: EvalOptions,
     pub store: LocalStore,
@@ -78,13 +80,17 @@ impl Root {
                 .clone()
                 .unwrap_or_else(|| dir.join("terraform.tfstate")),
         );
-        let state = match store.load() {
+        let mut state = match store.load() {
             Ok(s) => s.unwrap_or_else(State::new),
             Err(e) => {
                 diags.push(e.to_diagnostic());
                 State::new()
             }
         };
+        // `moved` and `removed` blocks act on the prior state before anything is planned.
+        let (refactor_notes, refactor_diags) =
+            bcmhcl::plan::refactor::apply(&tree, &sources, &mut state);
+        diags.extend(refactor_diags);
         if !diags.is_empty() {
             report(&diags, &sources);
         }
@@ -110,6 +116,7 @@ impl Root {
         Ok(Root {
             sources,
             tree,
+            refactor_notes,
             inputs,
             eval,
             store,

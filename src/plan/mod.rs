@@ -4,6 +4,7 @@
 pub mod build;
 pub mod expand;
 pub mod provisioner;
+pub mod refactor;
 pub mod saved;
 pub mod targeting;
 
