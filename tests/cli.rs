@@ -383,3 +383,27 @@ fn file_paths_resolve_against_the_module_directory() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn validate_checks_called_modules_too() {
+    let dir = module(&[
+        (
+            "main.tf",
+            "module \"m\" {\n  source = \"./m\"\n  extra  = 1\n}\n",
+        ),
+        (
+            "m/main.tf",
+            "variable \"needed\" {}\nlocals {\n  x = local.missing\n}\n",
+        ),
+    ]);
+    let out = bcmhcl(dir.path(), &["validate", "-no-color"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("An argument named \"extra\" is not expected here."),
+        "{err}"
+    );
+    assert!(err.contains("The argument \"needed\" is required"), "{err}");
+    assert!(err.contains("on m/main.tf line 3"), "{err}");
+    assert!(err.contains("Reference to undeclared local value"), "{err}");
+}
