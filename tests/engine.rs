@@ -704,3 +704,69 @@ fn moved_blocks_keep_objects_and_removed_blocks_forget_them() {
         "terraform_data.new[\"a\"]\nterraform_data.new[\"b\"]\n"
     );
 }
+
+const FOUR_NODES: &str = r#"
+resource "terraform_data" "node" {
+  for_each = toset(["a", "b", "c", "d"])
+  provisioner "local-exec" {
+    command = "echo start >> log.txt; sleep 0.4; echo end >> log.txt"
+  }
+}
+"#;
+
+#[test]
+fn independent_instances_apply_together_within_parallelism() {
+    let dir = module(&[("main.tf", FOUR_NODES)]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color", "-parallelism=4"],
+    ));
+    let log = lines(&dir.path().join("log.txt"));
+    // All four started before the first one finished.
+    assert_eq!(&log[..4], ["start", "start", "start", "start"], "{log:?}");
+
+    let dir = module(&[("main.tf", FOUR_NODES)]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color", "-parallelism", "1"],
+    ));
+    let log = lines(&dir.path().join("log.txt"));
+    assert_eq!(
+        log,
+        ["start", "end", "start", "end", "start", "end", "start", "end"]
+    );
+}
+
+#[test]
+fn a_failing_instance_does_not_stop_the_others_of_its_layer() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "node" {
+  for_each = toset(["a", "b", "c"])
+  provisioner "local-exec" {
+    command = "test ${each.key} != b && echo ${each.key} >> ok.txt"
+  }
+}
+
+resource "terraform_data" "after" {
+  input = terraform_data.node["b"].id
+}
+"#,
+    )]);
+    let out = bcmhcl(dir.path(), &["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut done = lines(&dir.path().join("ok.txt"));
+    done.sort();
+    assert_eq!(done, ["a", "c"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("local-exec provisioner error"), "{err}");
+    assert!(
+        err.contains("terraform_data.after"),
+        "the dependent is reported as skipped: {err}"
+    );
+    let list = ok(&bcmhcl(dir.path(), &["state", "list"]));
+    // b's object exists but is tainted (its creation-time provisioner failed).
+    assert!(list.contains("terraform_data.node[\"b\"]"), "{list}");
+    assert!(!list.contains("terraform_data.after"), "{list}");
+}

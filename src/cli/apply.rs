@@ -168,7 +168,10 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
     };
     let opts = match &saved {
-        Some(s) => s.options.clone(),
+        Some(s) => bcmhcl::plan::build::PlanOptions {
+            parallelism: args.run.parallelism,
+            ..s.options.clone()
+        },
         None => {
             match super::root::plan_options(&root, &ctx, &args.run, args.destroy, &args.replace) {
                 Some(o) => o,
@@ -219,7 +222,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         ui: JsonUi::new(std::io::stdout(), &clock),
         progress: ApplyProgress::new(result.plan.resource_changes.iter().map(|c| c.addr.clone())),
     });
-    let reporter: &mut dyn Reporter = match json_reporter.as_mut() {
+    let reporter: &mut (dyn Reporter + Send) = match json_reporter.as_mut() {
         Some(r) => r,
         None => &mut stdout_reporter,
     };
@@ -240,7 +243,9 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             exec.progress_every = std::time::Duration::from_secs_f64(secs);
         }
     }
-    let (applied, diags) = walk_module(&ctx, &opts, Some(&mut exec));
+    let (applied, diags) = walk_module(&ctx, &opts, Some(&exec));
+    let counts = exec.applied();
+    let mut state = exec.into_state();
     // The walk plans again: what the plan already reported is not reported twice.
     let mut diags = Diagnostics(
         diags
@@ -251,7 +256,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
     );
     if let Some(applied) = &applied {
         // Unknown or null outputs are not stored (as in Terraform); a destroy removes them all.
-        exec.state.outputs = applied
+        state.outputs = applied
             .values
             .outputs
             .iter()
@@ -266,13 +271,11 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
                 )
             })
             .collect();
-        if let Err(e) = root.store.save(&mut exec.state) {
+        if let Err(e) = root.store.save(&mut state) {
             diags.push(e.to_diagnostic());
         }
     }
-    let counts = exec.applied;
-    let final_outputs = std::mem::take(&mut exec.state.outputs);
-    drop(exec);
+    let final_outputs = std::mem::take(&mut state.outputs);
     if let Some(r) = json_reporter.as_mut() {
         r.finish();
     }

@@ -71,6 +71,7 @@ const VALUE_FLAGS: &[&str] = &[
     "backup-out",
     "state-out",
     "lock-timeout",
+    "parallelism",
 ];
 
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite

@@ -28,6 +28,9 @@ pub struct RunFlags {
     /// Accepted for Terraform compatibility; bcmhcl reads current objects through providers.
     #[arg(long = "refresh", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub refresh: Option<bool>,
+    /// How many independent changes are applied at once (Terraform's -parallelism).
+    #[arg(long = "parallelism", value_name = "N", default_value_t = 10)]
+    pub parallelism: usize,
     /// Only bring the state's outputs up to date; change no resources.
     #[arg(long = "refresh-only")]
     pub refresh_only: bool,
@@ -146,6 +149,7 @@ pub fn plan_options(
         replace: replace.to_vec(),
         selected: None,
         refresh_only: flags.refresh_only,
+        parallelism: flags.parallelism,
         targets: flags.target.clone(),
         excludes: flags.exclude.clone(),
     };

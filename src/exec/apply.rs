@@ -13,6 +13,7 @@ use crate::provider::{ApplyRequest, ProviderRegistry};
 use crate::schema::encode_attributes;
 use crate::state::{InstanceState, LocalStore, State};
 use crate::value::Value;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// What a provisioner's progress lines say it is doing.
@@ -49,16 +50,18 @@ pub struct Applied {
 pub struct ApplyExecutor<'a> {
     pub providers: &'a ProviderRegistry,
     pub runtime: &'a tokio::runtime::Handle,
-    pub state: State,
+    /// The state, updated and recorded after every finished operation (operations of one
+    /// layer finish on several threads).
+    pub state: Mutex<State>,
     pub store: &'a LocalStore,
-    pub reporter: &'a mut dyn Reporter,
+    reporter: Mutex<&'a mut (dyn Reporter + Send)>,
     /// Values of sensitive variables, masked in provisioner output.
     pub secrets: Vec<String>,
-    pub applied: Applied,
+    applied: Mutex<Applied>,
     /// How often a long operation reports that it is still running (Terraform: 10 s).
     pub progress_every: std::time::Duration,
     /// Per instance, the resources it depends on (the state's `dependencies`).
-    pending_dependencies: std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>,
+    pending_dependencies: Mutex<std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>>,
 }
 
 impl<'a> ApplyExecutor<'a> {
@@ -67,31 +70,32 @@ impl<'a> ApplyExecutor<'a> {
         runtime: &'a tokio::runtime::Handle,
         state: State,
         store: &'a LocalStore,
-        reporter: &'a mut dyn Reporter,
+        reporter: &'a mut (dyn Reporter + Send),
         secrets: Vec<String>,
     ) -> ApplyExecutor<'a> {
         ApplyExecutor {
             providers,
             runtime,
-            state,
+            state: Mutex::new(state),
             store,
-            reporter,
+            reporter: Mutex::new(reporter),
             secrets,
-            applied: Applied::default(),
+            applied: Mutex::new(Applied::default()),
             progress_every: std::time::Duration::from_secs(10),
-            pending_dependencies: Default::default(),
+            pending_dependencies: Mutex::new(Default::default()),
         }
     }
 
     /// Records the finished operation on `addr` durably (the store's journal keeps this cheap).
-    fn save(&mut self, addr: &ResourceInstanceAddr) -> Result<(), Diagnostic> {
+    fn save(&self, addr: &ResourceInstanceAddr) -> Result<(), Diagnostic> {
+        let mut state = lock(&self.state);
         self.store
-            .record(&mut self.state, addr)
+            .record(&mut state, addr)
             .map_err(|e| e.to_diagnostic())
     }
 
     fn run_provisioners(
-        &mut self,
+        &self,
         addr: &ResourceInstanceAddr,
         object: &Value,
         when: When,
@@ -117,12 +121,12 @@ impl<'a> ApplyExecutor<'a> {
                 Box::pin(exec.run(&prefix, &secrets, &mut collect));
             let result = self.with_progress(addr, verb(when), running);
             for l in lines {
-                self.reporter.line(&l);
+                self.line(&l);
             }
             match result {
                 Ok(()) => {}
                 Err(d) if run.continue_on_failure => {
-                    self.reporter.line(&format!(
+                    self.line(&format!(
                         "{prefix}: provisioner failed, continuing (on_failure = continue): {}",
                         d.summary
                     ));
@@ -137,7 +141,7 @@ impl<'a> ApplyExecutor<'a> {
     /// old object stays in the state as a deposed object of the instance (as in Terraform), so
     /// a later apply can retry.
     fn destroy_replaced(
-        &mut self,
+        &self,
         change: &ResourceChange,
         config: &Value,
         provisioners: &Provisioners,
@@ -152,8 +156,7 @@ impl<'a> ApplyExecutor<'a> {
             .clone();
         let start = Instant::now();
         let id = id_of(old).map(|i| format!(" [id={i}]")).unwrap_or_default();
-        self.reporter
-            .line(&format!("{addr} (deposed object): Destroying...{id}"));
+        self.line(&format!("{addr} (deposed object): Destroying...{id}"));
         let result = self
             .run_provisioners(addr, old, When::Destroy, provisioners)
             .and_then(|()| {
@@ -166,11 +169,11 @@ impl<'a> ApplyExecutor<'a> {
             });
         match result {
             Ok(_) => {
-                self.reporter.line(&format!(
+                self.line(&format!(
                     "{addr} (deposed object): Destruction complete after {}",
                     Self::elapsed(start)
                 ));
-                self.applied.destroyed += 1;
+                lock(&self.applied).destroyed += 1;
                 Ok(())
             }
             Err(d) => {
@@ -182,12 +185,11 @@ impl<'a> ApplyExecutor<'a> {
                     .unwrap_or_default();
                 let mut deposed =
                     InstanceState::new(addr.key.clone(), encode_attributes(old, &block));
-                deposed.deposed = Some(self.state.new_deposed_key(addr));
+                let mut state = lock(&self.state);
+                deposed.deposed = Some(state.new_deposed_key(addr));
                 let provider_field = format!("provider[\"{}\"]", provider.source());
-                self.state.set_instance(addr, &provider_field, deposed);
-                self.store
-                    .save(&mut self.state)
-                    .map_err(|e| e.to_diagnostic())?;
+                state.set_instance(addr, &provider_field, deposed);
+                self.store.save(&mut state).map_err(|e| e.to_diagnostic())?;
                 Err(d)
             }
         }
@@ -196,12 +198,11 @@ impl<'a> ApplyExecutor<'a> {
     /// Runs a provider operation or a provisioner, printing Terraform's `Still creating... [10s elapsed]` every
     /// ten seconds while it lasts.
     fn with_progress<T>(
-        &mut self,
+        &self,
         addr: &ResourceInstanceAddr,
         verb: &str,
         operation: crate::provider::BoxFuture<'_, T>,
     ) -> T {
-        let reporter = &mut *self.reporter;
         let every = self.progress_every;
         let start = Instant::now();
         self.runtime.block_on(async move {
@@ -210,7 +211,7 @@ impl<'a> ApplyExecutor<'a> {
             loop {
                 tokio::select! {
                     result = &mut operation => return result,
-                    _ = ticks.tick() => reporter.line(&format!(
+                    _ = ticks.tick() => self.line(&format!(
                         "{addr}: Still {verb}... [{}s elapsed]",
                         start.elapsed().as_secs()
                     )),
@@ -219,9 +220,27 @@ impl<'a> ApplyExecutor<'a> {
         })
     }
 
+    fn line(&self, text: &str) {
+        lock(&self.reporter).line(text);
+    }
+
+    /// The state as it is now (after the walk: with every finished operation).
+    pub fn into_state(self) -> State {
+        self.state.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn applied(&self) -> Applied {
+        *lock(&self.applied)
+    }
+
     fn elapsed(start: Instant) -> String {
         format!("{}s", start.elapsed().as_secs())
     }
+}
+
+/// A lock that survives a panicked holder: what it guards is updated whole or not at all.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn id_of(v: &Value) -> Option<String> {
@@ -231,17 +250,17 @@ fn id_of(v: &Value) -> Option<String> {
 }
 
 impl Executor for ApplyExecutor<'_> {
-    fn dependencies(&mut self, inst: &ResourceInstanceAddr, deps: &Dependencies) {
+    fn dependencies(&self, inst: &ResourceInstanceAddr, deps: &Dependencies) {
         let names = deps
             .resource_addresses()
             .into_iter()
             .map(|a| a.to_string())
             .collect();
-        self.pending_dependencies.insert(inst.clone(), names);
+        lock(&self.pending_dependencies).insert(inst.clone(), names);
     }
 
     fn execute(
-        &mut self,
+        &self,
         change: &ResourceChange,
         r: &Resource,
         config: &Value,
@@ -267,7 +286,7 @@ impl Executor for ApplyExecutor<'_> {
                 .and_then(id_of)
                 .map(|i| format!(" [id={i}]"))
                 .unwrap_or_default();
-            self.reporter.line(&format!("{addr}: Destroying...{id}"));
+            self.line(&format!("{addr}: Destroying...{id}"));
             let before = change.before.clone().unwrap_or(Value::NULL);
             self.run_provisioners(addr, &before, When::Destroy, provisioners)?;
             let deleting = provider.apply(ApplyRequest {
@@ -277,13 +296,13 @@ impl Executor for ApplyExecutor<'_> {
                 config,
             });
             self.with_progress(addr, "destroying", deleting)?;
-            self.state.remove_instance(addr);
+            lock(&self.state).remove_instance(addr);
             self.save(addr)?;
-            self.reporter.line(&format!(
+            self.line(&format!(
                 "{addr}: Destruction complete after {}",
                 Self::elapsed(start)
             ));
-            self.applied.destroyed += 1;
+            lock(&self.applied).destroyed += 1;
             if change.action == Action::Delete {
                 return Ok(Value::NULL);
             }
@@ -291,7 +310,7 @@ impl Executor for ApplyExecutor<'_> {
         let creating = change.before.is_none() || change.action.is_replace();
         let start = Instant::now();
         if creating {
-            self.reporter.line(&format!("{addr}: Creating..."));
+            self.line(&format!("{addr}: Creating..."));
         } else {
             let id = change
                 .before
@@ -299,7 +318,7 @@ impl Executor for ApplyExecutor<'_> {
                 .and_then(id_of)
                 .map(|i| format!(" [id={i}]"))
                 .unwrap_or_default();
-            self.reporter.line(&format!("{addr}: Modifying...{id}"));
+            self.line(&format!("{addr}: Modifying...{id}"));
         }
         let prior = if creating {
             None
@@ -317,8 +336,7 @@ impl Executor for ApplyExecutor<'_> {
             if creating { "creating" } else { "modifying" },
             applying,
         )?;
-        let dependencies = self
-            .pending_dependencies
+        let dependencies = lock(&self.pending_dependencies)
             .get(addr)
             .cloned()
             .unwrap_or_default();
@@ -338,14 +356,14 @@ impl Executor for ApplyExecutor<'_> {
             create_before_destroy: change.action == Action::CreateThenDelete,
         };
         let provider_field = format!("provider[\"{}\"]", provider.source());
-        self.state.set_instance(addr, &provider_field, inst.clone());
+        lock(&self.state).set_instance(addr, &provider_field, inst.clone());
         self.save(addr)?;
         if creating {
             if let Err(d) = self.run_provisioners(addr, &new, When::Create, provisioners) {
                 // A failed creation-time provisioner taints the instance, as in Terraform.
                 let mut tainted = inst;
                 tainted.tainted = true;
-                self.state.set_instance(addr, &provider_field, tainted);
+                lock(&self.state).set_instance(addr, &provider_field, tainted);
                 self.save(addr)?;
                 return Err(d);
             }
@@ -354,17 +372,17 @@ impl Executor for ApplyExecutor<'_> {
             .map(|i| format!(" [id={i}]"))
             .unwrap_or_default();
         if creating {
-            self.reporter.line(&format!(
+            self.line(&format!(
                 "{addr}: Creation complete after {}{id}",
                 Self::elapsed(start)
             ));
-            self.applied.added += 1;
+            lock(&self.applied).added += 1;
         } else {
-            self.reporter.line(&format!(
+            self.line(&format!(
                 "{addr}: Modifications complete after {}{id}",
                 Self::elapsed(start)
             ));
-            self.applied.changed += 1;
+            lock(&self.applied).changed += 1;
         }
         if change.action == Action::CreateThenDelete {
             self.destroy_replaced(change, config, provisioners)?;

@@ -52,6 +52,8 @@ pub struct PlanOptions {
     /// The `-target` and `-exclude` patterns themselves (for instances no longer configured).
     pub targets: Vec<String>,
     pub excludes: Vec<String>,
+    /// `-parallelism=N`: how many changes of one layer are applied at once.
+    pub parallelism: usize,
 }
 
 /// The values and dependencies learnt while planning, which apply needs again.
@@ -60,6 +62,77 @@ pub struct PlanResult {
     pub values: ModuleValues,
     /// For every instance in configuration: the instances it depends on.
     pub dependencies: BTreeMap<ResourceInstanceAddr, Dependencies>,
+}
+
+/// One planned instance of a layer, waiting to be applied.
+struct Job {
+    inst: ResourceInstanceAddr,
+    key: InstanceKey,
+    bindings: Vec<(&'static str, Value)>,
+    config: Value,
+    change: Option<ResourceChange>,
+    value: Value,
+    /// `Some` when the job must run (set to its result once it ran).
+    outcome: Option<Result<Value, Diagnostic>>,
+}
+
+/// What running a job gave: the new object or why it failed (`None`: nothing to run).
+type JobOutcome = Option<Result<Value, Diagnostic>>;
+
+/// Runs the jobs whose `outcome` is set, at most `parallelism` at a time, storing each result.
+fn run_jobs(
+    jobs: &mut [Job],
+    parallelism: usize,
+    run: &(dyn Fn(&Job) -> Option<Result<Value, Diagnostic>> + Sync),
+) {
+    let todo: Vec<usize> = (0..jobs.len())
+        .filter(|i| jobs[*i].outcome.is_some())
+        .collect();
+    if todo.is_empty() {
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<(usize, JobOutcome)>> = Default::default();
+    let shared: &[Job] = jobs;
+    std::thread::scope(|scope| {
+        for _ in 0..parallelism.clamp(1, todo.len()) {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(&i) = todo.get(n) else { break };
+                let out = run(&shared[i]);
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((i, out));
+            });
+        }
+    });
+    for (i, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        jobs[i].outcome = out;
+    }
+}
+
+/// Instances in layers: each layer holds the instances whose references to other instances of
+/// the same resource point only to earlier layers. Independent instances share one layer.
+fn layers(order: &[InstanceKey], self_deps: &SelfDependencies) -> Vec<Vec<InstanceKey>> {
+    let mut layer_of: HashMap<&InstanceKey, usize> = HashMap::new();
+    let mut out: Vec<Vec<InstanceKey>> = Vec::new();
+    for key in order {
+        let depth = self_deps
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| layer_of.get(d))
+            .map(|l| l + 1)
+            .max()
+            .unwrap_or(0);
+        layer_of.insert(key, depth);
+        if out.len() <= depth {
+            out.resize_with(depth + 1, Vec::new);
+        }
+        out[depth].push(key.clone());
+    }
+    out
 }
 
 /// What a walk gathers across module instances.
@@ -390,18 +463,18 @@ fn changed_attributes(prior: &Value, planned: &Value) -> Vec<String> {
 
 /// Carries out planned changes as the walk reaches them (apply); the plan walk itself only
 /// records them.
-pub trait Executor {
+pub trait Executor: Sync {
     /// Makes `change` real; returns the new object (null when deleted). `provisioners` gives
     /// the instance's provisioners for an object and a moment (creation or destruction).
     fn execute(
-        &mut self,
+        &self,
         change: &ResourceChange,
         resource: &Resource,
         config: &Value,
         provisioners: &Provisioners,
     ) -> Result<Value, Diagnostic>;
     /// Records the dependencies of an instance for the state file.
-    fn dependencies(&mut self, _inst: &ResourceInstanceAddr, _deps: &Dependencies) {}
+    fn dependencies(&self, _inst: &ResourceInstanceAddr, _deps: &Dependencies) {}
 }
 
 /// The provisioners of one instance, evaluated for its object (`self`) at a moment.
@@ -418,7 +491,7 @@ pub fn build_plan(ctx: &PlanContext, opts: &PlanOptions) -> (Option<PlanResult>,
 pub fn walk_module(
     ctx: &PlanContext,
     opts: &PlanOptions,
-    mut exec: Option<&mut dyn Executor>,
+    exec: Option<&dyn Executor>,
 ) -> (Option<PlanResult>, Diagnostics) {
     let mut acc = Acc {
         plan: Plan {
@@ -437,7 +510,7 @@ pub fn walk_module(
     let values = walk_one(
         ctx,
         opts,
-        &mut exec,
+        exec,
         ctx.tree,
         &ModuleInstance::root(),
         ctx.eval,
@@ -721,7 +794,7 @@ fn orphan_resource(c: &ResourceChange) -> Resource {
 fn walk_one(
     ctx: &PlanContext,
     opts: &PlanOptions,
-    exec: &mut Option<&mut dyn Executor>,
+    exec: Option<&dyn Executor>,
     tree: &ModuleTree,
     path: &ModuleInstance,
     eval_opts: &EvalOptions,
@@ -829,179 +902,221 @@ fn walk_one(
                     ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
                 };
                 let (whole, keyed) = resource_dependencies(module, path, &g, &node);
-                for key in order {
-                    let inst = addr.instance(key.clone());
-                    acc.in_config.insert(inst.clone());
-                    let managed = r.mode == ResourceMode::Managed;
-                    if opts.selected.as_ref().is_some_and(|s| !s.contains(&inst))
-                        || (opts.refresh_only && managed)
-                    {
-                        // Not targeted: it keeps its prior object and is not planned.
-                        let prior = ctx
-                            .prior
-                            .instance(&inst)
-                            .map(|s| decode_attributes(&s.attributes, block))
-                            .unwrap_or_else(|| planned_unknown(block));
-                        walk.resources.set(idx, &key, prior);
-                        continue;
-                    }
-                    let bindings = expansion.bindings(&key);
-                    let mut deps = Dependencies {
-                        instances: BTreeSet::new(),
-                        resources: whole.clone(),
-                    };
-                    for (target, key_expr) in &keyed {
-                        match walk
-                            .eval(key_expr, &bindings)
-                            .ok()
-                            .and_then(|k| instance_key(&k))
+                for layer in layers(&order, &self_deps) {
+                    let mut jobs: Vec<Job> = Vec::new();
+                    for key in layer {
+                        let inst = addr.instance(key.clone());
+                        acc.in_config.insert(inst.clone());
+                        let managed = r.mode == ResourceMode::Managed;
+                        if opts.selected.as_ref().is_some_and(|s| !s.contains(&inst))
+                            || (opts.refresh_only && managed)
                         {
-                            Some(k) => deps.instances.insert(target.instance(k)),
-                            None => deps.resources.insert(target.clone()),
-                        };
-                    }
-                    for k in self_deps.get(&key).into_iter().flatten() {
-                        deps.instances.insert(addr.instance(k.clone()));
-                    }
-                    acc.dependencies.insert(inst.clone(), deps);
-                    let config = {
-                        let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
-                        let origin = BodyOrigin {
-                            file: r.file,
-                            header: r.span,
-                            context: &context,
-                            sources: ctx.sources,
-                        };
-                        let (v, ds) = decode_body(&r.body, &origin, block, &eval);
-                        let bad = ds.iter().any(|d| d.is_error());
-                        for d in ds {
-                            acc.diags.push(d);
+                            // Not targeted: it keeps its prior object and is not planned.
+                            let prior = ctx
+                                .prior
+                                .instance(&inst)
+                                .map(|s| decode_attributes(&s.attributes, block))
+                                .unwrap_or_else(|| planned_unknown(block));
+                            walk.resources.set(idx, &key, prior);
+                            continue;
                         }
-                        if bad {
+                        let bindings = expansion.bindings(&key);
+                        let mut deps = Dependencies {
+                            instances: BTreeSet::new(),
+                            resources: whole.clone(),
+                        };
+                        for (target, key_expr) in &keyed {
+                            match walk
+                                .eval(key_expr, &bindings)
+                                .ok()
+                                .and_then(|k| instance_key(&k))
+                            {
+                                Some(k) => deps.instances.insert(target.instance(k)),
+                                None => deps.resources.insert(target.clone()),
+                            };
+                        }
+                        for k in self_deps.get(&key).into_iter().flatten() {
+                            deps.instances.insert(addr.instance(k.clone()));
+                        }
+                        acc.dependencies.insert(inst.clone(), deps);
+                        let config = {
+                            let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
+                            let origin = BodyOrigin {
+                                file: r.file,
+                                header: r.span,
+                                context: &context,
+                                sources: ctx.sources,
+                            };
+                            let (v, ds) = decode_body(&r.body, &origin, block, &eval);
+                            let bad = ds.iter().any(|d| d.is_error());
+                            for d in ds {
+                                acc.diags.push(d);
+                            }
+                            if bad {
+                                walk.resources.set(idx, &key, planned_unknown(block));
+                                continue;
+                            }
+                            v
+                        };
+                        if let Some(d) = failed_conditions(
+                            &walk,
+                            r,
+                            &r.lifecycle.preconditions,
+                            &bindings,
+                            "Resource precondition failed",
+                        )
+                        .into_iter()
+                        .next()
+                        {
+                            acc.diags.push(d.address(inst.to_string()));
                             walk.resources.set(idx, &key, planned_unknown(block));
                             continue;
                         }
-                        v
-                    };
-                    if let Some(d) = failed_conditions(
-                        &walk,
-                        r,
-                        &r.lifecycle.preconditions,
-                        &bindings,
-                        "Resource precondition failed",
-                    )
-                    .into_iter()
-                    .next()
-                    {
-                        acc.diags.push(d.address(inst.to_string()));
-                        walk.resources.set(idx, &key, planned_unknown(block));
-                        continue;
-                    }
-                    let (value, change) = match r.mode {
-                        ResourceMode::Data => {
-                            let deps_pending = r.depends_on.iter().any(|_| !acc.pending.is_empty())
-                                || other_deps_pending(&acc.dependencies[&inst], &acc.pending);
-                            if config.is_wholly_known() && !deps_pending {
-                                let read =
-                                    (ctx.read_data)(provider.as_ref(), &r.type_name, &config);
-                                match read {
-                                    Ok(v) => (v, None),
+                        let (value, change) = match r.mode {
+                            ResourceMode::Data => {
+                                let deps_pending = r
+                                    .depends_on
+                                    .iter()
+                                    .any(|_| !acc.pending.is_empty())
+                                    || other_deps_pending(&acc.dependencies[&inst], &acc.pending);
+                                if config.is_wholly_known() && !deps_pending {
+                                    let read =
+                                        (ctx.read_data)(provider.as_ref(), &r.type_name, &config);
+                                    match read {
+                                        Ok(v) => (v, None),
+                                        Err(d) => {
+                                            acc.diags.push(d.at(r.span));
+                                            (planned_unknown(block), None)
+                                        }
+                                    }
+                                } else {
+                                    let reason = if config.is_wholly_known() {
+                                        ActionReason::ReadBecauseDependencyPending
+                                    } else {
+                                        ActionReason::ReadBecauseConfigUnknown
+                                    };
+                                    let after = planned_unknown(block);
+                                    (
+                                        after.clone(),
+                                        Some(ResourceChange {
+                                            addr: inst.clone(),
+                                            provider: provider.source().to_string(),
+                                            action: Action::Read,
+                                            reason: Some(reason),
+                                            before: None,
+                                            after: Some(after),
+                                            replace_paths: Vec::new(),
+                                        }),
+                                    )
+                                }
+                            }
+                            ResourceMode::Managed => {
+                                let prior_state = ctx.prior.instance(&inst);
+                                let prior =
+                                    prior_state.map(|s| decode_attributes(&s.attributes, block));
+                                let triggered =
+                                    replace_triggered(r, path, &walk, &bindings, &acc.plan);
+                                match plan_instance(
+                                    &provider,
+                                    r,
+                                    triggered,
+                                    &inst,
+                                    prior.as_ref(),
+                                    prior_state.is_some_and(|s| s.tainted),
+                                    &config,
+                                    opts,
+                                    &walk,
+                                    &bindings,
+                                ) {
+                                    Ok(c) => (c.after.clone().unwrap_or(Value::NULL), Some(c)),
                                     Err(d) => {
-                                        acc.diags.push(d.at(r.span));
+                                        acc.diags.push(d);
                                         (planned_unknown(block), None)
                                     }
                                 }
-                            } else {
-                                let reason = if config.is_wholly_known() {
-                                    ActionReason::ReadBecauseDependencyPending
-                                } else {
-                                    ActionReason::ReadBecauseConfigUnknown
-                                };
-                                let after = planned_unknown(block);
-                                (
-                                    after.clone(),
-                                    Some(ResourceChange {
-                                        addr: inst.clone(),
-                                        provider: provider.source().to_string(),
-                                        action: Action::Read,
-                                        reason: Some(reason),
-                                        before: None,
-                                        after: Some(after),
-                                        replace_paths: Vec::new(),
-                                    }),
-                                )
                             }
-                        }
-                        ResourceMode::Managed => {
-                            let prior_state = ctx.prior.instance(&inst);
-                            let prior =
-                                prior_state.map(|s| decode_attributes(&s.attributes, block));
-                            let triggered = replace_triggered(r, path, &walk, &bindings, &acc.plan);
-                            match plan_instance(
-                                &provider,
-                                r,
-                                triggered,
-                                &inst,
-                                prior.as_ref(),
-                                prior_state.is_some_and(|s| s.tainted),
-                                &config,
-                                opts,
-                                &walk,
-                                &bindings,
-                            ) {
-                                Ok(c) => (c.after.clone().unwrap_or(Value::NULL), Some(c)),
-                                Err(d) => {
-                                    acc.diags.push(d);
-                                    (planned_unknown(block), None)
-                                }
+                        };
+                        jobs.push(Job {
+                            inst,
+                            key,
+                            bindings,
+                            config,
+                            change,
+                            value,
+                            outcome: None,
+                        });
+                    }
+                    // The layer's changes run together (at most `parallelism` at once); instances
+                    // that chain to each other are in different layers, so they run in order.
+                    if let Some(exec) = exec {
+                        for job in &mut jobs {
+                            let Some(c) = job.change.as_ref() else {
+                                continue;
+                            };
+                            exec.dependencies(&job.inst, &acc.dependencies[&job.inst]);
+                            if matches!(c.action, Action::NoOp | Action::Read) {
+                                continue;
                             }
-                        }
-                    };
-                    let mut value = value;
-                    if let (Some(exec), Some(c)) = (exec.as_deref_mut(), change.as_ref()) {
-                        exec.dependencies(&inst, &acc.dependencies[&inst]);
-                        if c.action != Action::NoOp && c.action != Action::Read {
                             if acc
                                 .failed
                                 .iter()
-                                .any(|f| acc.dependencies[&inst].includes(f))
+                                .any(|f| acc.dependencies[&job.inst].includes(f))
                             {
-                                acc.failed.insert(inst.clone());
-                                acc.skipped.push(inst.to_string());
+                                acc.failed.insert(job.inst.clone());
+                                acc.skipped.push(job.inst.to_string());
                             } else {
-                                let provs = |v: &Value, when: When| {
-                                    walk.provisioners(r, &bindings, v, when)
-                                };
-                                match exec.execute(c, r, &config, &provs) {
-                                    Ok(v) => value = v,
-                                    Err(d) => {
-                                        acc.diags.push(d);
-                                        acc.failed.insert(inst.clone());
-                                    }
-                                }
+                                job.outcome = Some(Err(Diagnostic::error("not run")));
                             }
                         }
+                        run_jobs(&mut jobs, opts.parallelism, &|job: &Job| {
+                            let c = job.change.as_ref()?;
+                            let provs = |v: &Value, when: When| {
+                                walk.provisioners(r, &job.bindings, v, when)
+                            };
+                            Some(exec.execute(c, r, &job.config, &provs))
+                        });
                     }
-                    if change.as_ref().is_some_and(|c| c.action != Action::NoOp) && exec.is_none() {
-                        acc.pending.insert(addr.clone());
-                    }
-                    if !r.lifecycle.postconditions.is_empty() {
-                        let mut with_self = bindings.clone();
-                        with_self.push(("self", value.clone()));
-                        for d in failed_conditions(
-                            &walk,
-                            r,
-                            &r.lifecycle.postconditions,
-                            &with_self,
-                            "Resource postcondition failed",
-                        ) {
-                            acc.diags.push(d.address(inst.to_string()));
-                            acc.failed.insert(inst.clone());
+                    for job in jobs {
+                        let Job {
+                            inst,
+                            key,
+                            bindings,
+                            change,
+                            mut value,
+                            outcome,
+                            ..
+                        } = job;
+                        match outcome {
+                            Some(Ok(v)) => value = v,
+                            Some(Err(d)) => {
+                                acc.diags.push(d);
+                                acc.failed.insert(inst.clone());
+                            }
+                            None => {}
                         }
-                    }
-                    walk.resources.set(idx, &key, value);
-                    if let Some(c) = change {
-                        acc.plan.resource_changes.push(c);
+                        if change.as_ref().is_some_and(|c| c.action != Action::NoOp)
+                            && exec.is_none()
+                        {
+                            acc.pending.insert(addr.clone());
+                        }
+                        if !r.lifecycle.postconditions.is_empty() {
+                            let mut with_self = bindings.clone();
+                            with_self.push(("self", value.clone()));
+                            for d in failed_conditions(
+                                &walk,
+                                r,
+                                &r.lifecycle.postconditions,
+                                &with_self,
+                                "Resource postcondition failed",
+                            ) {
+                                acc.diags.push(d.address(inst.to_string()));
+                                acc.failed.insert(inst.clone());
+                            }
+                        }
+                        walk.resources.set(idx, &key, value);
+                        if let Some(c) = change {
+                            acc.plan.resource_changes.push(c);
+                        }
                     }
                 }
             }
@@ -1016,7 +1131,7 @@ fn walk_one(
 fn walk_module_call(
     ctx: &PlanContext,
     opts: &PlanOptions,
-    exec: &mut Option<&mut dyn Executor>,
+    exec: Option<&dyn Executor>,
     tree: &ModuleTree,
     path: &ModuleInstance,
     walk: &Walk,

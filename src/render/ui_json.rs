@@ -102,7 +102,7 @@ pub fn go_escape(s: &str) -> String {
 }
 
 /// Where the UI gets its times from (a fixed clock in tests).
-pub trait Clock {
+pub trait Clock: Sync {
     /// The wall time as `@timestamp` writes it.
     fn timestamp(&self) -> String;
     /// Monotonic time since any fixed origin, for elapsed times.
@@ -139,12 +139,12 @@ impl Clock for SystemClock {
 
 /// Writes stamped messages, one per line, flushing each so that a reader sees it at once.
 pub struct JsonUi<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     clock: &'a dyn Clock,
 }
 
 impl<'a> JsonUi<'a> {
-    pub fn new(out: impl Write + 'a, clock: &'a dyn Clock) -> JsonUi<'a> {
+    pub fn new(out: impl Write + Send + 'a, clock: &'a dyn Clock) -> JsonUi<'a> {
         JsonUi {
             out: Box::new(out),
             clock,

@@ -4,10 +4,10 @@
 use super::*;
 use crate::diag::{FileId, Span};
 use crate::value::{Type, Value};
-use std::cell::Cell;
+use std::sync::Mutex;
 
 struct FixedClock {
-    now: Cell<Duration>,
+    now: Mutex<Duration>,
 }
 
 impl Clock for FixedClock {
@@ -15,7 +15,7 @@ impl Clock for FixedClock {
         "2024-05-01T12:00:00.000000Z".into()
     }
     fn monotonic(&self) -> Duration {
-        self.now.get()
+        *self.now.lock().unwrap()
     }
 }
 
@@ -36,7 +36,7 @@ fn line(m: &Message) -> Json {
 #[test]
 fn lines_have_the_envelope_with_keys_in_lexical_order() {
     let clock = FixedClock {
-        now: Cell::new(Duration::ZERO),
+        now: Mutex::new(Duration::ZERO),
     };
     let mut buf = Vec::new();
     {
