@@ -9,7 +9,7 @@ use super::root::{Root, RunFlags};
 use super::terminal::stdout_line;
 use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
 use bcmhcl::exec::apply::{ApplyExecutor, Reporter, StdoutReporter};
-use bcmhcl::plan::build::{build_plan, walk_module, PlanContext};
+use bcmhcl::plan::build::{build_plan, walk_module};
 use bcmhcl::plan::saved::{configuration_hash, SavedPlan};
 use bcmhcl::plan::Plan;
 use bcmhcl::render::ui_json::{self, ApplyProgress, JsonUi, SystemClock};
@@ -158,15 +158,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             return sourceless(ui.as_mut(), d);
         }
     }
-    let ctx = PlanContext {
-        tree: &root.tree,
-        sources: &root.sources,
-        inputs: &root.inputs,
-        eval: &root.eval,
-        prior: &root.state,
-        providers: &root.providers,
-        read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
-    };
+    let ctx = root.plan_context();
     let opts = match &saved {
         Some(s) => bcmhcl::plan::build::PlanOptions {
             parallelism: args.run.parallelism,

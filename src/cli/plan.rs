@@ -5,7 +5,7 @@ use super::inputs::VarFlag;
 use super::root::{Root, RunFlags};
 use super::terminal::{print_diagnostics, stdout_line};
 use bcmhcl::diag::{Diagnostics, SourceMap};
-use bcmhcl::plan::build::{build_plan, PlanContext, PlanOptions, PlanResult};
+use bcmhcl::plan::build::{build_plan, PlanOptions, PlanResult};
 use bcmhcl::plan::saved::{configuration_hash, PriorState, SavedPlan};
 use bcmhcl::render::ui_json::{self, JsonUi, SystemClock};
 use clap::Args;
@@ -92,15 +92,7 @@ pub fn run(args: PlanArgs, ordered: &[VarFlag]) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let ctx = PlanContext {
-        tree: &root.tree,
-        sources: &root.sources,
-        inputs: &root.inputs,
-        eval: &root.eval,
-        prior: &root.state,
-        providers: &root.providers,
-        read_data: &|p, t, c| root.runtime.block_on(p.read_data(t, c)),
-    };
+    let ctx = root.plan_context();
     let opts = match super::root::plan_options(&root, &ctx, &args.run, args.destroy, &args.replace)
     {
         Some(o) => o,

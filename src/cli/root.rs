@@ -172,3 +172,29 @@ pub fn plan_options(
     root.report(&bcmhcl::diag::Diagnostics::from(warning));
     Some(opts)
 }
+
+impl bcmhcl::plan::build::DataReader for Root {
+    fn read(
+        &self,
+        provider: &dyn bcmhcl::provider::Provider,
+        type_name: &str,
+        config: &bcmhcl::value::Value,
+    ) -> Result<bcmhcl::value::Value, bcmhcl::diag::Diagnostic> {
+        self.runtime.block_on(provider.read_data(type_name, config))
+    }
+}
+
+impl Root {
+    /// What planning this root needs.
+    pub fn plan_context(&self) -> bcmhcl::plan::build::PlanContext<'_> {
+        bcmhcl::plan::build::PlanContext {
+            tree: &self.tree,
+            sources: &self.sources,
+            inputs: &self.inputs,
+            eval: &self.eval,
+            prior: &self.state,
+            providers: &self.providers,
+            read_data: self,
+        }
+    }
+}

@@ -29,14 +29,20 @@ pub struct PlanContext<'a> {
     pub eval: &'a EvalOptions,
     pub prior: &'a State,
     pub providers: &'a ProviderRegistry,
-    /// Reads a data source during the plan (the caller owns the async runtime: planning itself
+    /// Reads data sources during the plan (the caller owns the async runtime: planning itself
     /// stays synchronous and free of it).
-    pub read_data: &'a ReadData<'a>,
+    pub read_data: &'a dyn DataReader,
 }
 
-/// Reads one data source through its provider.
-pub type ReadData<'a> =
-    dyn Fn(&dyn crate::provider::Provider, &str, &Value) -> Result<Value, Diagnostic> + 'a;
+/// Reads one data source through its provider, to completion.
+pub trait DataReader {
+    fn read(
+        &self,
+        provider: &dyn crate::provider::Provider,
+        type_name: &str,
+        config: &Value,
+    ) -> Result<Value, Diagnostic>;
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
@@ -980,8 +986,11 @@ fn walk_one(
                                     .any(|_| !acc.pending.is_empty())
                                     || other_deps_pending(&acc.dependencies[&inst], &acc.pending);
                                 if config.is_wholly_known() && !deps_pending {
-                                    let read =
-                                        (ctx.read_data)(provider.as_ref(), &r.type_name, &config);
+                                    let read = ctx.read_data.read(
+                                        provider.as_ref(),
+                                        &r.type_name,
+                                        &config,
+                                    );
                                     match read {
                                         Ok(v) => (v, None),
                                         Err(d) => {
