@@ -770,3 +770,18 @@ resource "terraform_data" "after" {
     assert!(list.contains("terraform_data.node[\"b\"]"), "{list}");
     assert!(!list.contains("terraform_data.after"), "{list}");
 }
+
+#[test]
+fn importing_a_type_that_cannot_be_imported_is_an_error() {
+    let dir = module(&[(
+        "main.tf",
+        "resource \"null_resource\" \"n\" {}\nimport {\n  to = null_resource.n\n  id = \"123\"\n}\n",
+    )]);
+    let out = bcmhcl(dir.path(), &["plan", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not support importing objects of type \"null_resource\""),
+        "{err}"
+    );
+}

@@ -116,7 +116,7 @@ impl Root {
             path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.clone()),
             ..EvalOptions::default()
         };
-        Ok(Root {
+        let mut root = Root {
             sources,
             tree,
             refactor_notes,
@@ -127,7 +127,46 @@ impl Root {
             providers: bcmhcl::provider::builtin::registry(),
             runtime,
             no_color: flags.no_color,
-        })
+        };
+        let import_diags = root.import_objects();
+        if !import_diags.is_empty() {
+            report(&import_diags, &root.sources);
+        }
+        if import_diags.has_errors() {
+            return Err(ExitCode::from(1));
+        }
+        Ok(root)
+    }
+
+    /// Runs the root module's `import` blocks against the prior state (in memory: the state
+    /// file changes only when apply saves it).
+    fn import_objects(&mut self) -> Diagnostics {
+        if self.tree.module.imports.is_empty() {
+            return Diagnostics::new();
+        }
+        let (values, mut diags) = bcmhcl::eval::module::evaluate_variables_only(
+            &self.tree.module,
+            &self.sources,
+            &self.inputs,
+            &self.eval,
+        );
+        if diags.has_errors() {
+            return diags;
+        }
+        let mut state = self.state.clone();
+        let cx = bcmhcl::plan::import::ImportContext {
+            tree: &self.tree,
+            sources: &self.sources,
+            providers: &self.providers,
+            reader: self,
+            eval: &self.eval,
+            values: &values,
+        };
+        let (notes, more) = bcmhcl::plan::import::apply(&cx, &mut state);
+        diags.extend(more);
+        self.state = state;
+        self.refactor_notes.extend(notes);
+        diags
     }
 
     pub fn report(&self, diags: &Diagnostics) {
@@ -181,6 +220,15 @@ impl bcmhcl::plan::build::DataReader for Root {
         config: &bcmhcl::value::Value,
     ) -> Result<bcmhcl::value::Value, bcmhcl::diag::Diagnostic> {
         self.runtime.block_on(provider.read_data(type_name, config))
+    }
+
+    fn import(
+        &self,
+        provider: &dyn bcmhcl::provider::Provider,
+        type_name: &str,
+        id: &str,
+    ) -> Result<bcmhcl::value::Value, bcmhcl::diag::Diagnostic> {
+        self.runtime.block_on(provider.import(type_name, id))
     }
 }
 

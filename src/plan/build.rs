@@ -42,6 +42,14 @@ pub trait DataReader {
         type_name: &str,
         config: &Value,
     ) -> Result<Value, Diagnostic>;
+
+    /// Imports an existing object by ID through its provider, to completion.
+    fn import(
+        &self,
+        provider: &dyn crate::provider::Provider,
+        type_name: &str,
+        id: &str,
+    ) -> Result<Value, Diagnostic>;
 }
 
 #[derive(Clone, Debug, Default)]

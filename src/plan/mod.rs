@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod expand;
+pub mod import;
 pub mod provisioner;
 pub mod refactor;
 pub mod saved;

@@ -53,6 +53,22 @@ pub trait Provider: Send + Sync {
     /// Returns the new object (null after a delete).
     fn apply<'a>(&'a self, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<Value, Diagnostic>>;
 
+    /// Reads an existing object by its import ID (`import` blocks). Types that cannot be
+    /// imported say so.
+    fn import<'a>(
+        &'a self,
+        type_name: &'a str,
+        _id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, Diagnostic>> {
+        Box::pin(std::future::ready(Err(Diagnostic::error(
+            "Resource type does not support import",
+        )
+        .detail(format!(
+            "The provider {} does not support importing objects of type {type_name:?}.",
+            self.source()
+        )))))
+    }
+
     /// Reads a data source.
     fn read_data<'a>(
         &'a self,
