@@ -128,7 +128,10 @@ impl Root {
             runtime,
             no_color: flags.no_color,
         };
-        let import_diags = root.import_objects();
+        let mut import_diags = root.import_objects();
+        if flags.refresh != Some(false) && !import_diags.has_errors() {
+            import_diags.extend(root.refresh_objects());
+        }
         if !import_diags.is_empty() {
             report(&import_diags, &root.sources);
         }
@@ -136,6 +139,58 @@ impl Root {
             return Err(ExitCode::from(1));
         }
         Ok(root)
+    }
+
+    /// Refresh: reads every managed object of the state through its provider; an object that
+    /// is gone leaves the state, so the plan creates it again (`-refresh=false` skips this).
+    fn refresh_objects(&mut self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let mut state = self.state.clone();
+        let instances: Vec<_> = self
+            .state
+            .instances()
+            .filter(|(a, i)| {
+                a.resource.mode == bcmhcl::config::ResourceMode::Managed && i.deposed.is_none()
+            })
+            .map(|(a, i)| (a, i.clone()))
+            .collect();
+        for (addr, inst) in instances {
+            let Ok(provider) = self
+                .providers
+                .for_type(&addr.resource.type_name, Default::default())
+            else {
+                continue;
+            };
+            let Some(schema) = provider
+                .schema()
+                .resource_schemas
+                .get(&addr.resource.type_name)
+            else {
+                continue;
+            };
+            let prior = bcmhcl::schema::decode_attributes(&inst.attributes, &schema.block);
+            match self
+                .runtime
+                .block_on(provider.read_resource(&addr.resource.type_name, &prior))
+            {
+                // Unchanged objects keep their recorded bytes.
+                Ok(Some(now))
+                    if now.unmark_deep().0.equals(&prior.unmark_deep().0) == Some(true) => {}
+                Ok(Some(now)) => {
+                    let mut updated = inst.clone();
+                    updated.attributes = bcmhcl::schema::encode_attributes(&now, &schema.block);
+                    let provider_field = state
+                        .resource(&addr.resource)
+                        .map(|r| r.provider.clone())
+                        .unwrap_or_default();
+                    state.set_instance(&addr, &provider_field, updated);
+                }
+                Ok(None) => state.remove_instance(&addr),
+                Err(d) => diags.push(d.address(addr.to_string())),
+            }
+        }
+        self.state = state;
+        diags
     }
 
     /// Runs the root module's `import` blocks against the prior state (in memory: the state

@@ -53,6 +53,17 @@ pub trait Provider: Send + Sync {
     /// Returns the new object (null after a delete).
     fn apply<'a>(&'a self, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<Value, Diagnostic>>;
 
+    /// Reads the current state of an object (refresh): the object as it is now, or `None`
+    /// when it no longer exists. Providers whose objects live only in the state (the built-ins)
+    /// return it unchanged.
+    fn read_resource<'a>(
+        &'a self,
+        _type_name: &'a str,
+        prior: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, Diagnostic>> {
+        Box::pin(std::future::ready(Ok(Some(prior.clone()))))
+    }
+
     /// Reads an existing object by its import ID (`import` blocks). Types that cannot be
     /// imported say so.
     fn import<'a>(
