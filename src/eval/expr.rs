@@ -130,7 +130,7 @@ impl<'a> Evaluator<'a> {
                 scope,
                 self.span_of(expr),
             ),
-            Expression::ForExpr(f) => super::for_expr::eval_for(self, f, scope, self.span_of(expr)),
+            Expression::ForExpr(f) => super::for_expr::eval_for(self, f, scope),
         }
     }
 

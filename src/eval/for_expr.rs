@@ -12,7 +12,7 @@
 use super::expr::{collection_items, EvalResult, Evaluator};
 use super::refs;
 use super::scope::Scope;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::Diagnostic;
 use crate::value::{convert, Attrs, Type, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, ForExpr};
 use std::cell::RefCell;
@@ -108,7 +108,7 @@ fn analyse(f: &ForExpr, file: crate::diag::FileId) -> Analysis {
     Analysis { free_roots, filter }
 }
 
-pub fn eval_for(ev: &Evaluator, f: &ForExpr, scope: &Scope, span: Span) -> EvalResult {
+pub fn eval_for(ev: &Evaluator, f: &ForExpr, scope: &Scope) -> EvalResult {
     let id = f as *const ForExpr as usize;
     let analysis = {
         let mut cache = ev.for_cache.analysis.borrow_mut();
@@ -123,7 +123,7 @@ pub fn eval_for(ev: &Evaluator, f: &ForExpr, scope: &Scope, span: Span) -> EvalR
             return Ok(v.clone());
         }
     }
-    let result = eval_for_uncached(ev, f, scope, span, &analysis)?;
+    let result = eval_for_uncached(ev, f, scope, &analysis)?;
     if invariant {
         ev.for_cache
             .invariant
@@ -187,7 +187,6 @@ fn eval_for_uncached(
     ev: &Evaluator,
     f: &ForExpr,
     scope: &Scope,
-    span: Span,
     analysis: &Analysis,
 ) -> EvalResult {
     let coll_expr = &f.intro.collection_expr;
@@ -329,7 +328,6 @@ fn eval_for_uncached(
             }
         }
     }
-    let _ = span;
     if unknown {
         return Ok(Value::unknown().mark_if(marked));
     }

@@ -17,7 +17,7 @@ use crate::provider::{PlanRequest, ProviderRegistry};
 use crate::schema::decode::{decode_body, BodyOrigin};
 use crate::schema::{decode_attributes, Block};
 use crate::state::State;
-use crate::value::{Attrs, Type, Value};
+use crate::value::{Attrs, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -1360,7 +1360,7 @@ fn plan_instance(
             Vec::new(),
         ));
     };
-    let config = apply_ignore_changes(r, prior, config, walk, bindings);
+    let config = apply_ignore_changes(r, prior, config);
     let resp = provider.plan(PlanRequest {
         type_name: &r.type_name,
         prior: Some(prior),
@@ -1452,13 +1452,7 @@ fn check_prevent_destroy(
 }
 
 /// `lifecycle { ignore_changes = [...] }`: the ignored attributes keep their prior values.
-fn apply_ignore_changes(
-    r: &Resource,
-    prior: &Value,
-    config: &Value,
-    _walk: &Walk,
-    _bindings: &[(&'static str, Value)],
-) -> Value {
+fn apply_ignore_changes(r: &Resource, prior: &Value, config: &Value) -> Value {
     let Some(e) = &r.lifecycle.ignore_changes else {
         return config.clone();
     };
@@ -1488,6 +1482,5 @@ fn apply_ignore_changes(
             out.insert(n.as_str().into(), v.clone());
         }
     }
-    let _ = Type::Dynamic;
     Value::object(out)
 }
