@@ -3,7 +3,7 @@
 //! the plan renderer's diff machinery as an unchanged object with the action symbols hidden,
 //! and the state JSON of `jsonstate` (format 1.0).
 
-use super::differ::{block_diff, type_diff};
+use super::differ::type_diff;
 use super::renderers::{Opts, Palette};
 use super::structured::{Change, Matcher};
 use super::values::{implied_block, known_json, mark_schema_sensitive, sensitive_as_bool};
@@ -218,27 +218,18 @@ pub fn render_state_human(
                 }
             }
             out.push('\n');
-            let values = known_json(&o.value).unwrap_or(Json::Null);
-            let sensitive = sensitive_as_bool(&o.value);
-            let unknown = Json::Bool(false);
-            let change = Change::new(
-                Some(&values),
-                Some(&values),
-                Some(&unknown),
-                Some(&sensitive),
-                Some(&sensitive),
-                Matcher::default(),
-            );
-            let keyword = match o.mode {
-                ResourceMode::Managed => "resource",
-                ResourceMode::Data => "data",
-            };
+            // The object is already marked sensitive where the schema and state say so.
             let _ = writeln!(
                 out,
-                "{keyword} {} {} {}",
-                crate::value::go_quote(&o.type_name),
-                crate::value::go_quote(&o.name),
-                block_diff(change, &o.block).render(0, opts)
+                "{}",
+                super::render_state_object(
+                    o.mode,
+                    &o.type_name,
+                    &o.name,
+                    &o.value,
+                    Some(&o.block),
+                    color
+                )
             );
         }
     }
