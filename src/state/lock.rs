@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 /// How long to wait between attempts while `-lock-timeout` runs.
 const RETRY_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How long a failed attempt waits for the holder's info to appear before reporting without it.
+const INFO_GRACE: Duration = Duration::from_secs(2);
+
 /// Terraform's explanation under every lock error (`clistate.LockErrorMessage`).
 const LOCK_ERROR_TAIL: &str = "bcmhcl acquires a state lock to protect the state from being written\nby multiple users at the same time. Please resolve the issue above and try\nagain. For most commands, you can disable locking with the \"-lock=false\"\nflag, but this is not recommended.";
 
@@ -191,9 +194,16 @@ pub fn acquire(
             Err(TryLockError::WouldBlock) => {
                 let now = Instant::now();
                 if now >= deadline {
-                    return Err(LockError::Held {
-                        info: read_info(&info_path).map(Box::new),
-                    });
+                    // A holder that has just taken the OS lock writes its info a moment
+                    // later: wait for it a little, so the error can name the holder.
+                    let info = read_info(&info_path);
+                    if info.is_some() || now >= deadline + INFO_GRACE {
+                        return Err(LockError::Held {
+                            info: info.map(Box::new),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
                 }
                 std::thread::sleep(RETRY_INTERVAL.min(deadline - now));
             }
