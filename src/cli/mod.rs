@@ -3,6 +3,7 @@
 
 mod apply;
 mod console;
+mod force_unlock;
 mod graph;
 mod inputs;
 mod output;
@@ -54,6 +55,9 @@ enum Command {
     Show(show::ShowArgs),
     /// Inspect and edit the state, like `terraform state`.
     State(state_cmd::StateArgs),
+    /// Remove a state lock left by a run that did not release it, like
+    /// `terraform force-unlock`.
+    ForceUnlock(force_unlock::ForceUnlockArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -146,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Output(a) => output::run(a),
         Command::Refresh(mut flags) => {
             flags.refresh_only = true;
+            flags.operation = root::Operation::Refresh;
             apply::run(
                 apply::ApplyArgs {
                     run: flags,
@@ -159,5 +164,6 @@ pub fn main() -> ExitCode {
         }
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
+        Command::ForceUnlock(a) => force_unlock::run(a),
     }
 }

@@ -82,7 +82,8 @@ fn save(
     saved.write(path).map_err(|e| e.to_diagnostic())
 }
 
-pub fn run(args: PlanArgs, ordered: &[VarFlag]) -> ExitCode {
+pub fn run(mut args: PlanArgs, ordered: &[VarFlag]) -> ExitCode {
+    args.run.operation = super::root::Operation::Plan;
     let clock = SystemClock::new();
     let mut ui = args.json.then(|| JsonUi::new(std::io::stdout(), &clock));
     if let Some(ui) = ui.as_mut() {

@@ -7,10 +7,12 @@ use bcmhcl::config::{load_module_tree, ModuleTree};
 use bcmhcl::diag::{Diagnostics, SourceMap};
 use bcmhcl::eval::module::{EvalOptions, RawInput};
 use bcmhcl::provider::ProviderRegistry;
+use bcmhcl::state::lock::StateLock;
 use bcmhcl::state::{LocalStore, State};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Flags of commands that plan.
 #[derive(Args, Debug, Clone)]
@@ -40,9 +42,54 @@ pub struct RunFlags {
     /// Leave out this resource, instance or module and what depends on it (repeatable).
     #[arg(long = "exclude", value_name = "ADDRESS")]
     pub exclude: Vec<String>,
-    /// Accepted for Terraform compatibility (state locking arrives with the state issue).
+    /// Lock the state for the whole run (default true); -lock=false skips it.
     #[arg(long = "lock", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub lock: Option<bool>,
+    /// How long to retry taking the state lock (Go duration: 30s, 2m; default 0s).
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_lock_timeout)]
+    pub lock_timeout: Option<Duration>,
+    /// What the lock info names as the operation (set by the command, not a flag).
+    #[arg(skip)]
+    pub operation: Operation,
+}
+
+/// The operation a run's state lock records, with Terraform's names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Operation {
+    Plan,
+    #[default]
+    Apply,
+    Refresh,
+}
+
+impl Operation {
+    pub fn lock_name(self) -> &'static str {
+        match self {
+            Operation::Plan => "OperationTypePlan",
+            Operation::Apply => "OperationTypeApply",
+            Operation::Refresh => "OperationTypeRefresh",
+        }
+    }
+}
+
+/// `-lock-timeout` in Go's duration syntax.
+pub fn parse_lock_timeout(s: &str) -> Result<Duration, String> {
+    bcmhcl::state::lock::parse_duration(s)
+}
+
+/// Takes the state lock unless `-lock=false`; `None` when not locking.
+pub fn lock_state(
+    lock: Option<bool>,
+    timeout: Option<Duration>,
+    state_path: &std::path::Path,
+    operation: &str,
+) -> Result<Option<StateLock>, bcmhcl::diag::Diagnostic> {
+    if lock == Some(false) {
+        return Ok(None);
+    }
+    bcmhcl::state::lock::acquire(state_path, operation, timeout.unwrap_or(Duration::ZERO))
+        .map(Some)
+        .map_err(|e| e.to_diagnostic())
 }
 
 pub struct Root {
@@ -57,6 +104,8 @@ pub struct Root {
     pub providers: ProviderRegistry,
     pub runtime: tokio::runtime::Runtime,
     pub no_color: bool,
+    /// The state lock, held until the root is dropped (every exit path releases it).
+    pub _lock: Option<StateLock>,
 }
 
 impl Root {
@@ -83,6 +132,19 @@ impl Root {
                 .clone()
                 .unwrap_or_else(|| dir.join("terraform.tfstate")),
         );
+        // The lock is taken before the state is read and held until the run ends.
+        let lock = match lock_state(
+            flags.lock,
+            flags.lock_timeout,
+            store.path(),
+            flags.operation.lock_name(),
+        ) {
+            Ok(l) => l,
+            Err(d) => {
+                report(&Diagnostics::from(d), &sources);
+                return Err(ExitCode::from(1));
+            }
+        };
         let mut state = match store.load() {
             Ok(s) => s.unwrap_or_else(State::new),
             Err(e) => {
@@ -127,6 +189,7 @@ impl Root {
             providers: bcmhcl::provider::builtin::registry(),
             runtime,
             no_color: flags.no_color,
+            _lock: lock,
         };
         let mut import_diags = root.import_objects();
         if flags.refresh != Some(false) && !import_diags.has_errors() {

@@ -12,6 +12,7 @@ mod address;
 mod error;
 mod journal;
 mod local;
+pub mod lock;
 mod read;
 mod write;
 

@@ -16,6 +16,7 @@ mod target;
 
 use super::terminal::{print_diagnostics, stdout_line};
 use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
+use bcmhcl::state::lock::StateLock;
 use bcmhcl::state::{LocalStore, Recovery, State, StateError};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -62,16 +63,17 @@ impl StateFlags {
     }
 }
 
-/// Flags of the commands that write the state; accepted for Terraform compatibility (bcmhcl
-/// takes no lock yet, and there is no remote backend whose version could differ).
+/// Flags of the commands that write the state: they lock it as plan and apply do
+/// (`-ignore-remote-version` is accepted only: there is no remote backend whose version could
+/// differ).
 #[derive(Args, Debug, Clone)]
 struct WriteFlags {
-    /// Accepted for Terraform compatibility.
+    /// Lock the state while the command runs (default true).
     #[arg(long = "lock", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     lock: Option<bool>,
-    /// Accepted for Terraform compatibility.
-    #[arg(long = "lock-timeout", value_name = "DURATION")]
-    lock_timeout: Option<String>,
+    /// How long to retry taking the state lock (Go duration; default 0s).
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = crate::cli::root::parse_lock_timeout)]
+    lock_timeout: Option<std::time::Duration>,
     /// Accepted for Terraform compatibility.
     #[arg(long = "ignore-remote-version")]
     ignore_remote_version: bool,
@@ -114,6 +116,18 @@ fn no_state() -> Diagnostic {
     Diagnostic::error("No state file was found!").detail(
         "State management commands require a state file. Run this command in a directory where bcmhcl has been run or use the -state flag to point the command to a specific state location.",
     )
+}
+
+/// Locks the state at `path` for `operation` (`state-rm`, ...) unless `-lock=false`; the lock
+/// is released when the returned guard drops.
+fn lock(
+    write: &WriteFlags,
+    path: &Path,
+    operation: &str,
+    no_color: bool,
+) -> Result<Option<StateLock>, Failed> {
+    crate::cli::root::lock_state(write.lock, write.lock_timeout, path, operation)
+        .or_else(|d| fail(d, no_color))
 }
 
 /// Reads the state a command works on; a missing or empty file is `None`.

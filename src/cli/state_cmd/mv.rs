@@ -8,7 +8,10 @@
 //! moves succeeded (Terraform prints each before checking the next one).
 
 use super::target::{has_instance, parse_target, Target};
-use super::{editing_store, load, load_existing, report, save, Failed, StateFlags, WriteFlags};
+use super::{
+    editing_store, fail, load, load_existing, lock, no_state, report, save, Failed, StateFlags,
+    WriteFlags,
+};
 use crate::cli::terminal::stdout_line;
 use bcmhcl::addr::{InstanceKey, ModuleInstance, ResourceAddr, ResourceInstanceAddr};
 use bcmhcl::config::ResourceMode;
@@ -47,6 +50,16 @@ pub struct MvArgs {
 
 pub fn run(args: MvArgs) -> Result<(), Failed> {
     let no_color = args.flags.no_color;
+    // No state, nothing to lock: say so without leaving a lock file behind.
+    if !args.flags.path().exists() {
+        return fail(no_state(), no_color);
+    }
+    let _lock = lock(&args.write, &args.flags.path(), "state-mv", no_color)?;
+    // A separate -state-out is locked too (Terraform locks both states).
+    let _lock_out = match &args.state_out {
+        Some(out) if *out != args.flags.path() => lock(&args.write, out, "state-mv", no_color)?,
+        _ => None,
+    };
     let store = editing_store(&args.flags.path(), args.backup.as_deref());
     let from = load_existing(&store, no_color)?;
     let out_store = args

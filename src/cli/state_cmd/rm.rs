@@ -6,7 +6,10 @@
 //! matches, every address must match: a typo fails the whole command and nothing is removed.
 
 use super::target::{lookup, parse_target};
-use super::{editing_store, fail, load_existing, report, save, Failed, StateFlags, WriteFlags};
+use super::{
+    editing_store, fail, load_existing, lock, no_state, report, save, Failed, StateFlags,
+    WriteFlags,
+};
 use crate::cli::terminal::stdout_line;
 use bcmhcl::addr::ResourceInstanceAddr;
 use bcmhcl::diag::{Diagnostic, Diagnostics};
@@ -33,6 +36,11 @@ pub struct RmArgs {
 
 pub fn run(args: RmArgs) -> Result<(), Failed> {
     let no_color = args.flags.no_color;
+    // No state, nothing to lock: say so without leaving a lock file behind.
+    if !args.flags.path().exists() {
+        return fail(no_state(), no_color);
+    }
+    let _lock = lock(&args.write, &args.flags.path(), "state-rm", no_color)?;
     let store = editing_store(&args.flags.path(), args.backup.as_deref());
     let mut state = load_existing(&store, no_color)?;
 

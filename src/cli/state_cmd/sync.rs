@@ -7,7 +7,7 @@
 //! local backend, the serial is incremented once more when the content differs from the file it
 //! replaces (so pushing `errored.tfstate` back leaves a serial above the one that failed).
 
-use super::{load, report, save, Failed, StateFlags, WriteFlags};
+use super::{load, lock, report, save, Failed, StateFlags, WriteFlags};
 use bcmhcl::diag::Diagnostic;
 use bcmhcl::state::{LocalStore, State};
 use clap::Args;
@@ -68,6 +68,7 @@ pub fn push(args: PushArgs) -> Result<(), Failed> {
         Err(e) => return fail_with(&reading, e.to_diagnostic().detail.clone()),
     };
 
+    let _lock = lock(&args.write, &args.flags.path(), "state-push", no_color)?;
     let store = LocalStore::new(args.flags.path());
     let current = load(&store, no_color)?;
     if !args.force {
