@@ -303,3 +303,44 @@ impl State {
 
 #[cfg(test)]
 mod tests;
+
+/// Marks the value at `path` sensitive, looking through marks on the way; a path that does
+/// not fit the value changes nothing.
+pub fn mark_path(v: &Value, path: &[crate::plan::PathStep]) -> Value {
+    use crate::plan::PathStep;
+    let Some((step, rest)) = path.split_first() else {
+        return v.clone().mark_sensitive();
+    };
+    match (v, step) {
+        (Value::Sensitive(inner), _) => mark_path(inner, path).mark_sensitive(),
+        (Value::Object(attrs), PathStep::Attr(k) | PathStep::Key(k))
+        | (Value::Map(_, attrs), PathStep::Attr(k) | PathStep::Key(k)) => {
+            let Some(e) = attrs.get(k.as_str()) else {
+                return v.clone();
+            };
+            let mut attrs = (**attrs).clone();
+            attrs.insert(k.as_str().into(), mark_path(e, rest));
+            match v {
+                Value::Map(t, _) => Value::Map(t.clone(), std::sync::Arc::new(attrs)),
+                _ => Value::object(attrs),
+            }
+        }
+        (
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items),
+            PathStep::Index(i),
+        ) => {
+            let Some(e) = usize::try_from(*i).ok().and_then(|i| items.get(i)) else {
+                return v.clone();
+            };
+            let mut items = items.to_vec();
+            let i = *i as usize;
+            items[i] = mark_path(e, rest);
+            match v {
+                Value::List(t, _) => Value::List(t.clone(), items.into()),
+                Value::Set(t, _) => Value::Set(t.clone(), items.into()),
+                _ => Value::tuple(items),
+            }
+        }
+        _ => v.clone(),
+    }
+}

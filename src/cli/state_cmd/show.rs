@@ -7,10 +7,9 @@ use super::target::parse_instance;
 use super::{fail, load_existing, Failed, StateFlags};
 use bcmhcl::config::ResourceMode;
 use bcmhcl::diag::{Diagnostic, Span};
-use bcmhcl::plan::PathStep;
 use bcmhcl::schema::{decode_attributes, Block};
 use bcmhcl::state::{InstanceState, LocalStore};
-use bcmhcl::value::{value_from_json, Value};
+use bcmhcl::value::value_from_json;
 use clap::Args;
 use std::io::{IsTerminal, Write};
 
@@ -73,7 +72,7 @@ fn render(
         None => value_from_json(&inst.attributes),
     };
     for path in &inst.sensitive_attributes {
-        value = mark_path(&value, path);
+        value = bcmhcl::state::mark_path(&value, path);
     }
     bcmhcl::render::plan::render_state_object(mode, type_name, name, &value, block.as_ref(), color)
 }
@@ -90,51 +89,13 @@ fn schema_block(mode: ResourceMode, type_name: &str) -> Option<Block> {
     Some(rs.block.clone())
 }
 
-/// Marks the value at `path` sensitive (a path of the state's `sensitive_attributes`); a path
-/// that leads nowhere changes nothing.
-fn mark_path(v: &Value, path: &[PathStep]) -> Value {
-    let Some((step, rest)) = path.split_first() else {
-        return v.clone().mark_sensitive();
-    };
-    let (inner, marked) = v.unmark();
-    let rebuilt = match (step, inner) {
-        (PathStep::Attr(k) | PathStep::Key(k), Value::Object(attrs)) => {
-            let Some(child) = attrs.get(k.as_str()) else {
-                return v.clone();
-            };
-            let mut attrs = (**attrs).clone();
-            attrs.insert(k.as_str().into(), mark_path(child, rest));
-            Value::object(attrs)
-        }
-        (PathStep::Attr(k) | PathStep::Key(k), Value::Map(t, attrs)) => {
-            let Some(child) = attrs.get(k.as_str()) else {
-                return v.clone();
-            };
-            let mut attrs = (**attrs).clone();
-            attrs.insert(k.as_str().into(), mark_path(child, rest));
-            Value::map(t.clone(), attrs)
-        }
-        (PathStep::Index(i), Value::List(_, items) | Value::Tuple(items)) => {
-            let Some(ix) = usize::try_from(*i).ok().filter(|ix| *ix < items.len()) else {
-                return v.clone();
-            };
-            let mut items = items.to_vec();
-            items[ix] = mark_path(&items[ix], rest);
-            match inner {
-                Value::List(t, _) => Value::list(t.clone(), items),
-                _ => Value::tuple(items),
-            }
-        }
-        _ => return v.clone(),
-    };
-    rebuilt.mark_if(marked)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use bcmhcl::addr::InstanceKey;
+    use bcmhcl::plan::PathStep;
     use bcmhcl::schema::{Attribute, NestedBlock, Nesting};
+    use bcmhcl::state::mark_path;
     use bcmhcl::value::Type;
 
     fn attr(ty: Type, sensitive: bool) -> Attribute {

@@ -10,14 +10,12 @@ use super::values::{implied_block, known_json, mark_schema_sensitive, sensitive_
 use super::SchemaLookup;
 use crate::addr::{InstanceKey, ModuleInstance};
 use crate::config::ResourceMode;
-use crate::plan::PathStep;
 use crate::schema::{decode_attributes, Block};
 use crate::state::{InstanceState, ResourceState, State};
 use crate::value::{value_from_json, Value};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Arc;
 
 /// The state JSON format version (`jsonstate.FormatVersion`).
 pub const STATE_FORMAT_VERSION: &str = "1.0";
@@ -49,46 +47,6 @@ fn provider_name(config: &str) -> String {
         .unwrap_or_else(|| config.to_string())
 }
 
-/// Marks the value at `path` sensitive, looking through marks on the way; a path that does
-/// not fit the value changes nothing.
-fn mark_path(v: &Value, path: &[PathStep]) -> Value {
-    let Some((step, rest)) = path.split_first() else {
-        return v.clone().mark_sensitive();
-    };
-    match (v, step) {
-        (Value::Sensitive(inner), _) => mark_path(inner, path).mark_sensitive(),
-        (Value::Object(attrs), PathStep::Attr(k) | PathStep::Key(k))
-        | (Value::Map(_, attrs), PathStep::Attr(k) | PathStep::Key(k)) => {
-            let Some(e) = attrs.get(k.as_str()) else {
-                return v.clone();
-            };
-            let mut attrs = (**attrs).clone();
-            attrs.insert(k.as_str().into(), mark_path(e, rest));
-            match v {
-                Value::Map(t, _) => Value::Map(t.clone(), Arc::new(attrs)),
-                _ => Value::object(attrs),
-            }
-        }
-        (
-            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items),
-            PathStep::Index(i),
-        ) => {
-            let Some(e) = usize::try_from(*i).ok().and_then(|i| items.get(i)) else {
-                return v.clone();
-            };
-            let mut items = items.to_vec();
-            let i = *i as usize;
-            items[i] = mark_path(e, rest);
-            match v {
-                Value::List(t, _) => Value::List(t.clone(), items.into()),
-                Value::Set(t, _) => Value::Set(t.clone(), items.into()),
-                _ => Value::tuple(items),
-            }
-        }
-        _ => v.clone(),
-    }
-}
-
 fn state_object(
     r: &ResourceState,
     inst: &InstanceState,
@@ -110,7 +68,7 @@ fn state_object(
     let value = inst
         .sensitive_attributes
         .iter()
-        .fold(value, |v, path| mark_path(&v, path));
+        .fold(value, |v, path| crate::state::mark_path(&v, path));
     StateObject {
         address: r.addr.instance(inst.key.clone()).to_string(),
         mode: r.addr.mode,
@@ -362,6 +320,7 @@ pub fn render_state_json(state: Option<&State>, schemas: &dyn SchemaLookup) -> J
 mod tests {
     use super::*;
     use crate::addr::ResourceAddr;
+    use crate::plan::PathStep;
     use crate::schema::{Attribute, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
     use crate::value::Type;
     use serde_json::json;
