@@ -785,3 +785,27 @@ fn importing_a_type_that_cannot_be_imported_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn count_instances_chain_and_aggregate() {
+    let dir = module(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "c" {
+  count = 3
+  input = count.index == 0 ? "0" : "${terraform_data.c[count.index - 1].output}+${count.index}"
+}
+
+output "all" {
+  value = terraform_data.c[*].output
+}
+"#,
+    )]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let all: serde_json::Value =
+        serde_json::from_str(&ok(&bcmhcl(dir.path(), &["output", "-json", "all"]))).unwrap();
+    assert_eq!(all, serde_json::json!(["0", "0+1", "0+1+2"]));
+}

@@ -220,10 +220,21 @@ impl ResourceValues {
                     Arc::make_mut(attrs).insert(k.as_str().into(), value);
                 }
             }
-            InstanceKey::Int(_) => {
-                let items: Vec<Value> = self.instances[&idx].values().cloned().collect();
-                self.aggregates.insert(idx, Value::tuple(items));
-            }
+            // `count` instances form a tuple, rebuilt once per layer by `finish_layer` rather
+            // than once per instance (which would be quadratic).
+            InstanceKey::Int(_) => {}
+        }
+    }
+
+    /// After a layer of a `count` resource: the tuple references see, with every instance so far.
+    pub fn finish_layer(&mut self, idx: usize) {
+        if matches!(self.expansions.get(&idx), Some(Expansion::Count(_))) {
+            let items: Vec<Value> = self
+                .instances
+                .get(&idx)
+                .map(|m| m.values().cloned().collect())
+                .unwrap_or_default();
+            self.aggregates.insert(idx, Value::tuple(items));
         }
     }
 
@@ -1135,6 +1146,7 @@ fn walk_one(
                             acc.plan.resource_changes.push(c);
                         }
                     }
+                    walk.resources.finish_layer(idx);
                 }
             }
         }
