@@ -604,23 +604,37 @@ impl Diff {
                 attr.render(indent + 1, o)
             );
         }
+        self.close(&mut out, "attribute", hidden, '}', indent, opts);
+        out
+    }
+
+    /// The line counting hidden unchanged members, then the closing bracket (and
+    /// `-> null` when the whole value goes).
+    fn close(
+        &self,
+        out: &mut String,
+        kind: &str,
+        hidden: usize,
+        bracket: char,
+        indent: usize,
+        opts: Opts,
+    ) {
         if hidden > 0 {
             let _ = writeln!(
                 out,
                 "{}{}{}",
                 indent_str(indent + 1),
                 symbol(Action::NoOp, opts),
-                unchanged("attribute", hidden, opts)
+                unchanged(kind, hidden, opts)
             );
         }
         let _ = write!(
             out,
-            "{}{}}}{}",
+            "{}{}{bracket}{}",
             indent_str(indent),
             symbol(Action::NoOp, opts),
             null_suffix(self.action, opts)
         );
-        out
     }
 
     fn render_map(&self, elems: &BTreeMap<String, Diff>, indent: usize, opts: Opts) -> String {
@@ -662,22 +676,7 @@ impl Diff {
                 elem.render(indent + 1, elem_opts)
             );
         }
-        if hidden > 0 {
-            let _ = writeln!(
-                out,
-                "{}{}{}",
-                indent_str(indent + 1),
-                symbol(Action::NoOp, opts),
-                unchanged("element", hidden, opts)
-            );
-        }
-        let _ = write!(
-            out,
-            "{}{}}}{}",
-            indent_str(indent),
-            symbol(Action::NoOp, opts),
-            null_suffix(self.action, opts)
-        );
+        self.close(&mut out, "element", hidden, '}', indent, opts);
         out
     }
 
@@ -788,22 +787,7 @@ impl Diff {
                 elem.render(indent + 1, elem_opts)
             );
         }
-        if hidden > 0 {
-            let _ = writeln!(
-                out,
-                "{}{}{}",
-                indent_str(indent + 1),
-                symbol(Action::NoOp, opts),
-                unchanged("element", hidden, opts)
-            );
-        }
-        let _ = write!(
-            out,
-            "{}{}]{}",
-            indent_str(indent),
-            symbol(Action::NoOp, opts),
-            null_suffix(self.action, opts)
-        );
+        self.close(&mut out, "element", hidden, ']', indent, opts);
         out
     }
 
