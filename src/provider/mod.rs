@@ -37,6 +37,15 @@ pub struct ApplyRequest<'a> {
     pub config: &'a Value,
 }
 
+/// Runs an action (Terraform 1.14 `action` blocks): `config` is the evaluated `config { }`
+/// block as an object of the action schema's attributes.
+pub struct ActionRequest<'a> {
+    pub type_name: &'a str,
+    pub config: &'a Value,
+    /// Progress lines for the operator ("Powering on node001...", "node001 is UP").
+    pub progress: &'a (dyn Fn(&str) + Send + Sync),
+}
+
 pub trait Provider: Send + Sync {
     /// The provider's full address, e.g. `registry.terraform.io/hashicorp/null`.
     fn source(&self) -> &str;
@@ -86,7 +95,23 @@ pub trait Provider: Send + Sync {
         type_name: &'a str,
         config: &'a Value,
     ) -> BoxFuture<'a, Result<Value, Diagnostic>>;
+
+    /// Invokes an action. Providers without actions say so.
+    fn invoke_action<'a>(
+        &'a self,
+        req: ActionRequest<'a>,
+    ) -> BoxFuture<'a, Result<(), Diagnostic>> {
+        Box::pin(std::future::ready(Err(Diagnostic::error(
+            "Unsupported action type",
+        )
+        .detail(format!(
+            "The provider {} has no action {:?}.",
+            self.source(),
+            req.type_name
+        )))))
+    }
 }
+pub mod bcm;
 pub mod builtin;
 pub mod local_exec;
 
