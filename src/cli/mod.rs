@@ -70,6 +70,7 @@ const VALUE_FLAGS: &[&str] = &[
     "out",
     "target",
     "exclude",
+    "invoke",
     "id",
     "backup",
     "backup-out",
@@ -158,6 +159,7 @@ pub fn main() -> ExitCode {
                     destroy: false,
                     replace: Vec::new(),
                     json: false,
+                    invoke: Vec::new(),
                 },
                 &ordered,
             )

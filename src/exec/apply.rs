@@ -5,11 +5,12 @@
 use crate::addr::ResourceInstanceAddr;
 use crate::config::Resource;
 use crate::diag::Diagnostic;
+use crate::plan::actions::ActionInstance;
 use crate::plan::build::{Dependencies, Executor, Provisioners};
 use crate::plan::provisioner::When;
 use crate::plan::{Action, ResourceChange};
 use crate::provider::local_exec::LocalExec;
-use crate::provider::{ApplyRequest, ProviderRegistry};
+use crate::provider::{ActionRequest, ApplyRequest, ProviderRegistry};
 use crate::schema::encode_attributes;
 use crate::state::{InstanceState, LocalStore, State};
 use crate::value::Value;
@@ -45,6 +46,8 @@ pub struct Applied {
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
+    /// Actions invoked (Terraform 1.14 `action_trigger` and `-invoke`).
+    pub actions: usize,
 }
 
 pub struct ApplyExecutor<'a> {
@@ -199,7 +202,7 @@ impl<'a> ApplyExecutor<'a> {
     /// ten seconds while it lasts.
     fn with_progress<T>(
         &self,
-        addr: &ResourceInstanceAddr,
+        addr: &dyn std::fmt::Display,
         verb: &str,
         operation: crate::provider::BoxFuture<'_, T>,
     ) -> T {
@@ -250,6 +253,44 @@ fn id_of(v: &Value) -> Option<String> {
 }
 
 impl Executor for ApplyExecutor<'_> {
+    fn invoke_action(
+        &self,
+        action: &ActionInstance,
+        triggered_by: Option<&ResourceInstanceAddr>,
+    ) -> Result<(), Diagnostic> {
+        let provider = self
+            .providers
+            .for_type(&action.addr.type_name, action.span)?
+            .clone();
+        let name = match triggered_by {
+            Some(t) => format!("{} (triggered by {t})", action.addr),
+            None => action.addr.to_string(),
+        };
+        let start = Instant::now();
+        self.line(&format!("Action started: {name}"));
+        let progress = |text: &str| self.line(&format!("Action {name}: {text}"));
+        let invoking = provider.invoke_action(ActionRequest {
+            type_name: &action.addr.type_name,
+            config: &action.config,
+            progress: &progress,
+        });
+        let outcome = self.with_progress(&name, "invoking", invoking);
+        match outcome {
+            Ok(()) => {
+                self.line(&format!(
+                    "Action complete: {name} after {}",
+                    Self::elapsed(start)
+                ));
+                lock(&self.applied).actions += 1;
+                Ok(())
+            }
+            Err(d) => {
+                self.line(&format!("Action failed: {name}"));
+                Err(d)
+            }
+        }
+    }
+
     fn dependencies(&self, inst: &ResourceInstanceAddr, deps: &Dependencies) {
         let names = deps
             .resource_addresses()

@@ -73,6 +73,8 @@ pub struct PlanOptions {
 /// The values and dependencies learnt while planning, which apply needs again.
 pub struct PlanResult {
     pub plan: Plan,
+    /// Every action instance of the configuration, evaluated after the walk.
+    pub actions: Vec<super::actions::ActionInstance>,
     pub values: ModuleValues,
     /// For every instance in configuration: the instances it depends on.
     pub dependencies: BTreeMap<ResourceInstanceAddr, Dependencies>,
@@ -162,6 +164,7 @@ struct Acc {
     failed: BTreeSet<ResourceInstanceAddr>,
     skipped: Vec<String>,
     diags: Diagnostics,
+    actions: Vec<super::actions::ActionInstance>,
 }
 
 /// What one instance depends on: particular instances (a reference whose key is known for the
@@ -500,6 +503,16 @@ pub trait Executor: Sync {
     ) -> Result<Value, Diagnostic>;
     /// Records the dependencies of an instance for the state file.
     fn dependencies(&self, _inst: &ResourceInstanceAddr, _deps: &Dependencies) {}
+    /// Invokes an action an `action_trigger` fired.
+    fn invoke_action(
+        &self,
+        action: &super::actions::ActionInstance,
+        _triggered_by: Option<&ResourceInstanceAddr>,
+    ) -> Result<(), Diagnostic> {
+        Err(Diagnostic::error("Actions cannot run here")
+            .detail(format!("{} was triggered, but this run does not invoke actions.", action.addr))
+            .at(action.span))
+    }
 }
 
 /// The provisioners of one instance, evaluated for its object (`self`) at a moment.
@@ -550,6 +563,7 @@ pub fn walk_module(
         skipped,
         mut diags,
         pending: _,
+        actions,
     } = acc;
     // Instances in state that the configuration no longer has.
     for (inst, state) in ctx.prior.instances() {
@@ -706,6 +720,7 @@ pub fn walk_module(
     (
         Some(PlanResult {
             plan,
+            actions,
             values,
             dependencies,
         }),
@@ -922,6 +937,13 @@ fn walk_one(
                     }
                 };
                 let addr = resource_addr(r, path);
+                let triggers = match super::actions::triggers_of(r) {
+                    Ok(t) => t,
+                    Err(d) => {
+                        acc.diags.push(d);
+                        Vec::new()
+                    }
+                };
                 let context = match r.mode {
                     ResourceMode::Managed => format!("resource {:?} {:?}", r.type_name, r.name),
                     ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
@@ -1122,6 +1144,23 @@ fn walk_one(
                             }
                             None => {}
                         }
+                        if let Some(c) = change.as_ref().filter(|c| c.action != Action::NoOp) {
+                            if exec.is_none() || !acc.failed.contains(&inst) {
+                                for t in &triggers {
+                                    match super::actions::triggered_addresses(
+                                        &walk, t, path, &bindings, c.action,
+                                    ) {
+                                        Ok(addrs) => acc.plan.action_invocations.extend(
+                                            addrs.into_iter().map(|a| super::ActionInvocation {
+                                                addr: a,
+                                                triggered_by: Some(inst.clone()),
+                                            }),
+                                        ),
+                                        Err(d) => acc.diags.push(d.address(inst.to_string())),
+                                    }
+                                }
+                            }
+                        }
                         if change.as_ref().is_some_and(|c| c.action != Action::NoOp)
                             && exec.is_none()
                         {
@@ -1151,7 +1190,52 @@ fn walk_one(
             }
         }
     }
+    run_module_actions(ctx, exec, path, &walk, acc);
     walk.values
+}
+
+/// Evaluates the module's actions now that every value is final, and (when applying) invokes
+/// the ones that changes of this module triggered, in the order they were triggered.
+fn run_module_actions(
+    ctx: &PlanContext,
+    exec: Option<&dyn Executor>,
+    path: &ModuleInstance,
+    walk: &Walk,
+    acc: &mut Acc,
+) {
+    let mut instances = Vec::new();
+    for a in &walk.module.actions {
+        match super::actions::evaluate_action(walk, a, path, ctx.providers, ctx.sources) {
+            Ok(v) => instances.extend(v),
+            Err(ds) => ds.into_iter().for_each(|d| acc.diags.push(d)),
+        }
+    }
+    let triggered: Vec<super::ActionInvocation> = acc
+        .plan
+        .action_invocations
+        .iter()
+        .filter(|i| i.addr.module == *path && i.triggered_by.is_some())
+        .cloned()
+        .collect();
+    for inv in triggered {
+        let Some(action) = instances.iter().find(|a| a.addr == inv.addr) else {
+            acc.diags.push(
+                Diagnostic::error("Reference to undeclared action")
+                    .detail(format!(
+                        "{} triggers {}, which is not declared (or has no such instance) in this module.",
+                        inv.triggered_by.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                        inv.addr
+                    )),
+            );
+            continue;
+        };
+        if let Some(exec) = exec {
+            if let Err(d) = exec.invoke_action(action, inv.triggered_by.as_ref()) {
+                acc.diags.push(d.address(action.addr.to_string()));
+            }
+        }
+    }
+    acc.actions.extend(instances);
 }
 
 /// Plans (and applies) every instance of a module call: its inputs become the child's
