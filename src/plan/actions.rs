@@ -88,7 +88,9 @@ impl TriggerEvent {
             TriggerEvent::BeforeCreate | TriggerEvent::AfterCreate => {
                 matches!(action, ChangeAction::Create) || action.is_replace()
             }
-            TriggerEvent::BeforeUpdate | TriggerEvent::AfterUpdate => action == ChangeAction::Update,
+            TriggerEvent::BeforeUpdate | TriggerEvent::AfterUpdate => {
+                action == ChangeAction::Update
+            }
         }
     }
 }
@@ -237,8 +239,7 @@ pub fn evaluate_action(
     let expansion = if let Some(c) = &action.count {
         expand_count(&walk.eval(c, &[]).map_err(|d| vec![d])?, c.span()).map_err(|d| vec![d])?
     } else if let Some(f) = &action.for_each {
-        expand_for_each(&walk.eval(f, &[]).map_err(|d| vec![d])?, f.span())
-            .map_err(|d| vec![d])?
+        expand_for_each(&walk.eval(f, &[]).map_err(|d| vec![d])?, f.span()).map_err(|d| vec![d])?
     } else {
         Expansion::Single
     };
@@ -364,8 +365,8 @@ mod tests {
     fn unknown_events_and_non_action_references_are_errors() {
         let e = parse_trigger("events = [after_destroy]\nactions = [action.x.y]\n").unwrap_err();
         assert_eq!(e.summary, "Invalid event value");
-        let e = parse_trigger("events = [after_create]\nactions = [null_resource.x]\n")
-            .unwrap_err();
+        let e =
+            parse_trigger("events = [after_create]\nactions = [null_resource.x]\n").unwrap_err();
         assert_eq!(e.summary, "Invalid action reference");
         let e = parse_trigger("events = [after_create]\n").unwrap_err();
         assert_eq!(e.summary, "Incomplete action_trigger");

@@ -510,7 +510,10 @@ pub trait Executor: Sync {
         _triggered_by: Option<&ResourceInstanceAddr>,
     ) -> Result<(), Diagnostic> {
         Err(Diagnostic::error("Actions cannot run here")
-            .detail(format!("{} was triggered, but this run does not invoke actions.", action.addr))
+            .detail(format!(
+                "{} was triggered, but this run does not invoke actions.",
+                action.addr
+            ))
             .at(action.span))
     }
 }
