@@ -8,6 +8,7 @@ mod graph;
 mod inputs;
 mod output;
 mod plan;
+mod providers;
 mod root;
 mod show;
 mod state_cmd;

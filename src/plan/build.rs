@@ -471,7 +471,7 @@ impl<'a> Walk<'a> {
 }
 
 /// The type of an unknown value that stands for a whole planned object.
-fn planned_unknown(block: &Block) -> Value {
+pub fn planned_unknown(block: &Block) -> Value {
     Value::Unknown(block.implied_type())
 }
 
