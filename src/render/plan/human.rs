@@ -338,6 +338,14 @@ pub(super) fn word_wrap(s: &str, width: usize) -> String {
         .join("\n")
 }
 
+/// " Actions: N to invoke." after the plan's counts, when it invokes actions (Terraform 1.14).
+fn actions_suffix(plan: &Plan) -> String {
+    match plan.action_invocations.len() {
+        0 => String::new(),
+        n => format!(" Actions: {n} to invoke."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,13 +366,5 @@ mod tests {
             go_json(&serde_json::json!("a<b&c")),
             "\"a\\u003cb\\u0026c\""
         );
-    }
-}
-
-/// " Actions: N to invoke." after the plan's counts, when it invokes actions (Terraform 1.14).
-fn actions_suffix(plan: &Plan) -> String {
-    match plan.action_invocations.len() {
-        0 => String::new(),
-        n => format!(" Actions: {n} to invoke."),
     }
 }
