@@ -302,6 +302,22 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             exec.progress_every = std::time::Duration::from_secs_f64(secs);
         }
     }
+    // The first Ctrl-C starts nothing new and lets operations in flight finish; the second
+    // abandons their waits. Either way the state records everything that finished.
+    let (abandon_tx, abandon_rx) = tokio::sync::watch::channel(false);
+    exec.abandon_on(abandon_rx);
+    let stop = root.stop.clone();
+    let interrupts = root.runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("\nInterrupt received.\nPlease wait for bcmhcl to exit: operations in flight finish and are recorded in the state.\nGracefully shutting down...");
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nTwo interrupts received. Abandoning the waits in flight; the state keeps every finished operation.");
+            let _ = abandon_tx.send(true);
+        }
+    });
     let (applied, diags) = match &invoking {
         Some(actions) => {
             let mut diags = Diagnostics::new();
@@ -314,6 +330,8 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         }
         None => walk_module(&ctx, &opts, Some(&exec)),
     };
+    interrupts.abort();
+    let interrupted = root.stop.load(std::sync::atomic::Ordering::SeqCst);
     let counts = exec.applied();
     let mut state = exec.into_state();
     // The walk plans again: what the plan already reported is not reported twice.
@@ -350,6 +368,10 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         r.finish();
     }
     report(ui.as_mut(), &diags, &root.sources, root.no_color);
+    if interrupted {
+        eprintln!("Apply interrupted: the state records every operation that finished; run apply again to go on.");
+        return ExitCode::from(130);
+    }
     if diags.has_errors() {
         return ExitCode::from(1);
     }

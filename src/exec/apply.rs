@@ -65,6 +65,8 @@ pub struct ApplyExecutor<'a> {
     pub progress_every: std::time::Duration,
     /// Per instance, the resources it depends on (the state's `dependencies`).
     pending_dependencies: Mutex<std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>>,
+    /// Becomes true on the second Ctrl-C: operations in flight stop waiting and fail.
+    abandon: tokio::sync::watch::Receiver<bool>,
 }
 
 impl<'a> ApplyExecutor<'a> {
@@ -86,7 +88,14 @@ impl<'a> ApplyExecutor<'a> {
             applied: Mutex::new(Applied::default()),
             progress_every: std::time::Duration::from_secs(10),
             pending_dependencies: Mutex::new(Default::default()),
+            abandon: tokio::sync::watch::channel(false).1,
         }
+    }
+
+    /// Operations in flight give up when `abandon` becomes true (the second Ctrl-C); what
+    /// finished before is in the state.
+    pub fn abandon_on(&mut self, abandon: tokio::sync::watch::Receiver<bool>) {
+        self.abandon = abandon;
     }
 
     /// Records the finished operation on `addr` durably (the store's journal keeps this cheap).
@@ -204,20 +213,32 @@ impl<'a> ApplyExecutor<'a> {
         &self,
         addr: &dyn std::fmt::Display,
         verb: &str,
-        operation: crate::provider::BoxFuture<'_, T>,
-    ) -> T {
+        operation: crate::provider::BoxFuture<'_, Result<T, Diagnostic>>,
+    ) -> Result<T, Diagnostic> {
         let every = self.progress_every;
         let start = Instant::now();
+        let mut abandon = self.abandon.clone();
         self.runtime.block_on(async move {
             let mut operation = operation;
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
+                if *abandon.borrow_and_update() {
+                    return Err(Diagnostic::error("Operation abandoned").detail(format!(
+                        "{addr}: the wait was abandoned after a second interrupt; the operation may still complete on its own. Run apply again to reconcile."
+                    )));
+                }
                 tokio::select! {
                     result = &mut operation => return result,
                     _ = ticks.tick() => self.line(&format!(
                         "{addr}: Still {verb}... [{}s elapsed]",
                         start.elapsed().as_secs()
                     )),
+                    changed = abandon.changed() => {
+                        if changed.is_err() {
+                            // The sender is gone: nobody can abandon any more.
+                            return operation.await;
+                        }
+                    }
                 }
             }
         })

@@ -68,6 +68,10 @@ pub struct PlanOptions {
     pub excludes: Vec<String>,
     /// `-parallelism=N`: how many changes of one layer are applied at once.
     pub parallelism: usize,
+    /// How provisioning operations (power resources) are scheduled.
+    pub provisioning: super::schedule::ProvisioningStrategy,
+    /// Set (by the first Ctrl-C) to start no new operation; running ones finish.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The values and dependencies learnt while planning, which apply needs again.
@@ -99,22 +103,31 @@ type JobOutcome = Option<Result<Value, Diagnostic>>;
 fn run_jobs(
     jobs: &mut [Job],
     parallelism: usize,
+    stop: &std::sync::atomic::AtomicBool,
     run: &(dyn Fn(&Job) -> Option<Result<Value, Diagnostic>> + Sync),
-) {
+) -> Vec<usize> {
     let todo: Vec<usize> = (0..jobs.len())
         .filter(|i| jobs[*i].outcome.is_some())
         .collect();
     if todo.is_empty() {
-        return;
+        return Vec::new();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: std::sync::Mutex<Vec<(usize, JobOutcome)>> = Default::default();
+    let not_started: std::sync::Mutex<Vec<usize>> = Default::default();
     let shared: &[Job] = jobs;
     std::thread::scope(|scope| {
         for _ in 0..parallelism.clamp(1, todo.len()) {
             scope.spawn(|| loop {
                 let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(&i) = todo.get(n) else { break };
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    not_started
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(i);
+                    continue;
+                }
                 let out = run(&shared[i]);
                 results
                     .lock()
@@ -126,6 +139,85 @@ fn run_jobs(
     for (i, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         jobs[i].outcome = out;
     }
+    let mut left = not_started.into_inner().unwrap_or_else(|p| p.into_inner());
+    left.sort_unstable();
+    left
+}
+
+fn lock_scheduler(
+    m: &std::sync::Mutex<super::schedule::Scheduler>,
+) -> std::sync::MutexGuard<'_, super::schedule::Scheduler> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs the provisioning jobs whose `outcome` is set as `scheduler` decides (chains, slots,
+/// waves, canary, failure budget), storing each result. Returns the jobs never started and why.
+fn run_scheduled(
+    jobs: &mut [Job],
+    mode: super::schedule::ProvisioningMode,
+    strategy: &super::schedule::ProvisioningStrategy,
+    stop: &std::sync::atomic::AtomicBool,
+    run: &(dyn Fn(&Job) -> Option<Result<Value, Diagnostic>> + Sync),
+) -> (Vec<usize>, Option<super::schedule::StopReason>) {
+    use super::schedule::{Next, Scheduler};
+    use std::sync::atomic::Ordering;
+    let todo: Vec<usize> = (0..jobs.len())
+        .filter(|i| jobs[*i].outcome.is_some())
+        .collect();
+    if todo.is_empty() {
+        return (Vec::new(), None);
+    }
+    let scheduler = std::sync::Mutex::new(Scheduler::new(todo.len(), mode, strategy));
+    let wake = std::sync::Condvar::new();
+    let results: std::sync::Mutex<Vec<(usize, JobOutcome)>> = Default::default();
+    let shared: &[Job] = jobs;
+    let threads = match mode {
+        super::schedule::ProvisioningMode::Sequential => 1,
+        super::schedule::ProvisioningMode::Parallel => strategy.slots.clamp(1, todo.len()),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut s = lock_scheduler(&scheduler);
+                loop {
+                    if stop.load(Ordering::SeqCst) {
+                        s.interrupt();
+                    }
+                    match s.next_step() {
+                        Next::Start(n) => {
+                            drop(s);
+                            let i = todo[n];
+                            let out = run(&shared[i]);
+                            let ok = matches!(out, Some(Ok(_)));
+                            results
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push((i, out));
+                            s = lock_scheduler(&scheduler);
+                            s.finished(ok);
+                            wake.notify_all();
+                        }
+                        Next::Wait => {
+                            // Woken when a job ends; the timeout notices an interrupt.
+                            s = wake
+                                .wait_timeout(s, std::time::Duration::from_millis(200))
+                                .map(|(g, _)| g)
+                                .unwrap_or_else(|p| p.into_inner().0);
+                        }
+                        Next::Done => {
+                            wake.notify_all();
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    for (i, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        jobs[i].outcome = out;
+    }
+    let (left, why) = lock_scheduler(&scheduler).not_started();
+    (left.into_iter().map(|n| todo[n]).collect(), why)
 }
 
 /// Instances in layers: each layer holds the instances whose references to other instances of
@@ -163,6 +255,8 @@ struct Acc {
     /// once, not as errors of their own (Terraform's upstream-failed rule).
     failed: BTreeSet<ResourceInstanceAddr>,
     skipped: Vec<String>,
+    /// Instances the scheduler never started, by the reason it stopped.
+    not_started: BTreeMap<String, Vec<String>>,
     diags: Diagnostics,
     actions: Vec<super::actions::ActionInstance>,
 }
@@ -564,6 +658,7 @@ pub fn walk_module(
         in_config,
         failed: _,
         skipped,
+        not_started,
         mut diags,
         pending: _,
         actions,
@@ -664,6 +759,12 @@ pub fn walk_module(
                 diags.push(d);
             }
         }
+    }
+    for (why, instances) in &not_started {
+        diags.push(Diagnostic::warning("Not started").detail(format!(
+            "These instances were not started because {why}: {}.",
+            instances.join(", ")
+        )));
     }
     if !skipped.is_empty() {
         diags.push(
@@ -1121,13 +1222,40 @@ fn walk_one(
                                 job.outcome = Some(Err(Diagnostic::error("not run")));
                             }
                         }
-                        run_jobs(&mut jobs, opts.parallelism, &|job: &Job| {
+                        let run = |job: &Job| {
                             let c = job.change.as_ref()?;
                             let provs = |v: &Value, when: When| {
                                 walk.provisioners(r, &job.bindings, v, when)
                             };
                             Some(exec.execute(c, r, &job.config, &provs))
-                        });
+                        };
+                        // Power operations are scheduled within the provisioning slots; their
+                        // mode comes from the configuration unless the command line overrides it.
+                        let provisioning = jobs
+                            .iter()
+                            .find(|j| j.outcome.is_some())
+                            .and_then(|j| provider.provisioning_mode(&r.type_name, &j.config))
+                            .map(|m| opts.provisioning.mode.unwrap_or(m));
+                        let (not_started, why) = match provisioning {
+                            Some(mode) => {
+                                run_scheduled(&mut jobs, mode, &opts.provisioning, &opts.stop, &run)
+                            }
+                            None => {
+                                let left = run_jobs(&mut jobs, opts.parallelism, &opts.stop, &run);
+                                let why = (!left.is_empty())
+                                    .then_some(super::schedule::StopReason::Interrupted);
+                                (left, why)
+                            }
+                        };
+                        for i in not_started {
+                            let job = &mut jobs[i];
+                            job.outcome = None;
+                            acc.failed.insert(job.inst.clone());
+                            acc.not_started
+                                .entry(why.clone().map(|w| w.to_string()).unwrap_or_default())
+                                .or_default()
+                                .push(job.inst.to_string());
+                        }
                     }
                     for job in jobs {
                         let Job {

@@ -8,6 +8,7 @@ pub mod import;
 pub mod provisioner;
 pub mod refactor;
 pub mod saved;
+pub mod schedule;
 pub mod targeting;
 
 use crate::addr::ResourceInstanceAddr;
