@@ -10,6 +10,7 @@ mod output;
 mod plan;
 mod root;
 mod show;
+mod sim;
 mod state_cmd;
 mod terminal;
 mod validate;
@@ -58,6 +59,9 @@ enum Command {
     /// Remove a state lock left by a run that did not release it, like
     /// `terraform force-unlock`.
     ForceUnlock(force_unlock::ForceUnlockArgs),
+    /// Run a simulated BCM headnode (JSON API, provisioning timeline, faults) for tests
+    /// and demos.
+    Sim(sim::SimArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -165,5 +169,6 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
         Command::ForceUnlock(a) => force_unlock::run(a),
+        Command::Sim(a) => sim::run(a),
     }
 }

@@ -9,15 +9,17 @@ use crate::provider::bcm::wire::{
     ChangeResult, Device, DeviceStatus, NodeStatus, PowerOp, PowerOperation, PowerOperationResult,
     PowerStatus, ZERO_MAC,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 use tokio::time::Instant;
 
 /// What the simulator counted, for tests and benchmarks (`GET /sim/stats`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SimStats {
+    /// Seconds since the simulator started, when these statistics were taken.
+    pub elapsed_seconds: f64,
     /// Provisioning slots (`--slots`).
     pub slots: usize,
     /// Seconds one node takes from BOOTING to UP.
@@ -232,6 +234,7 @@ impl Headnode {
             }
         }
         SimStats {
+            elapsed_seconds: now.saturating_duration_since(self.started).as_secs_f64(),
             slots: self.timeline.slots(),
             provision_seconds: self.timeline.timing().provision_total().as_secs_f64(),
             peak_provisioning: self.timeline.peak_slots_in_use(),
