@@ -754,66 +754,37 @@ async fn a_client_certificate_authenticates_without_login() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_prints_its_endpoint_serves_and_stops_on_sigterm() {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--time-scale",
-            "1000",
-            "--slots",
-            "2",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(20), stdout.next_line())
-        .await
-        .expect("the endpoint line comes promptly")
-        .unwrap()
-        .unwrap();
-    let endpoint = first
-        .strip_prefix("endpoint: ")
-        .expect("first line is `endpoint: URL`")
-        .to_string();
-    assert!(endpoint.starts_with("http://127.0.0.1:"));
-    assert!(!endpoint.ends_with(":0"));
+/// Reads the banner `bcmhcl sim` prints: `name: value` lines up to the `slots:` line.
+async fn read_banner(
+    stdout: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> Vec<(String, String)> {
     let mut banner = Vec::new();
-    for _ in 0..3 {
-        banner.push(stdout.next_line().await.unwrap().unwrap());
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), stdout.next_line())
+            .await
+            .expect("the banner comes promptly")
+            .unwrap()
+            .expect("the banner ends with a slots line");
+        let (name, value) = line
+            .split_once(": ")
+            .expect("banner lines are `name: value`");
+        banner.push((name.to_string(), value.to_string()));
+        if name == "slots" {
+            return banner;
+        }
     }
-    assert_eq!(banner[0], "username: root");
-    assert_eq!(banner[1], format!("password: {}", sim::DEMO_PASSWORD));
+}
 
-    let client = client();
-    let (status, body) = post(
-        &client,
-        &endpoint,
-        json!({"service": "login", "username": "root", "password": sim::DEMO_PASSWORD}),
-    )
-    .await;
-    assert_eq!((status, body), (StatusCode::OK, json!(true)));
-    let uuid = add_node(&client, &endpoint, "node001", "aa:bb:cc:dd:03:01").await;
-    power(&client, &endpoint, std::slice::from_ref(&uuid), "ON").await;
-    wait_until_settled(
-        &client,
-        &endpoint,
-        std::slice::from_ref(&uuid),
-        Duration::from_secs(10),
-    )
-    .await;
-    let counted = stats(&endpoint).await;
-    assert_eq!(counted.slots, 2);
-    assert_eq!(counted.status["node001"], NodeStatus::Up);
-    assert_eq!(counted.power_operations["node001"], 1);
-    assert_eq!(counted.peak_provisioning, 1);
+fn banner_value<'a>(banner: &'a [(String, String)], name: &str) -> &'a str {
+    banner
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} in {banner:?}"))
+}
 
+async fn stop_with_sigterm(mut child: tokio::process::Child) -> String {
+    use tokio::io::AsyncReadExt;
     let pid = child.id().unwrap().to_string();
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -833,6 +804,240 @@ async fn the_binary_prints_its_endpoint_serves_and_stops_on_sigterm() {
         .read_to_string(&mut stderr)
         .await
         .unwrap();
+    stderr
+}
+
+fn spawn_sim(args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
+        .arg("sim")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_prints_its_endpoint_serves_and_stops_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    // An inventory file: the demo cluster plus two compute nodes.
+    let mut inventory: Json = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/sim-inventory.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let category = inventory["categories"][0]["uuid"].clone();
+    for (i, hostname) in ["node001", "node002"].iter().enumerate() {
+        let mac = format!("aa:bb:cc:dd:03:{:02x}", i + 1);
+        inventory["nodes"].as_array_mut().unwrap().push(json!({
+            "childType": "PhysicalNode", "uuid": uuid::Uuid::new_v4().to_string(),
+            "hostname": hostname, "mac": mac, "category": category,
+            "interfaces": [{"name": "eth0", "mac": mac, "bootable": true}],
+        }));
+    }
+    let inventory_path = dir.path().join("inventory.json");
+    std::fs::write(&inventory_path, inventory.to_string()).unwrap();
+    let log_path = dir.path().join("calls.jsonl");
+
+    let mut child = spawn_sim(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--time-scale",
+        "1000",
+        "--slots",
+        "2",
+        "--inventory",
+        inventory_path.to_str().unwrap(),
+        "--fail-install",
+        "node002",
+        "--call-log",
+        log_path.to_str().unwrap(),
+    ]);
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = read_banner(&mut stdout).await;
+    assert_eq!(banner[0].0, "endpoint", "the first line names the endpoint");
+    let endpoint = banner[0].1.clone();
+    assert!(endpoint.starts_with("http://127.0.0.1:"));
+    assert!(!endpoint.ends_with(":0"));
+    assert_eq!(banner_value(&banner, "username"), "root");
+    assert_eq!(banner_value(&banner, "password"), sim::DEMO_PASSWORD);
+
+    let client = client();
+    let (status, body) = post(
+        &client,
+        &endpoint,
+        json!({"service": "login", "username": "root", "password": sim::DEMO_PASSWORD}),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!(true)));
+    let (_, nodes) = call(&client, &endpoint, "cmdevice", "getComputeNodes", json!([])).await;
+    let uuids: Vec<String> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["uuid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(uuids.len(), 2);
+    power(&client, &endpoint, &uuids, "ON").await;
+    wait_until_settled(&client, &endpoint, &uuids, Duration::from_secs(10)).await;
+    let counted = stats(&endpoint).await;
+    assert_eq!(counted.slots, 2);
+    assert_eq!(counted.status["node001"], NodeStatus::Up);
+    assert_eq!(counted.status["node002"], NodeStatus::InstallerFailed);
+    assert_eq!(counted.power_operations["node001"], 1);
+    assert_eq!(counted.peak_provisioning, 2);
+
+    let stderr = stop_with_sigterm(child).await;
     assert!(stderr.contains("stopped"), "{stderr}");
     assert!(reqwest::get(format!("{endpoint}/ready")).await.is_err());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.lines().count() >= 4);
+    assert!(!log.contains(sim::DEMO_PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_with_tls_prints_its_certificate_files() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_sim(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--tls",
+        "--cert-dir",
+        dir.path().to_str().unwrap(),
+        "--username",
+        "admin",
+        "--password",
+        "not-printed-9",
+    ]);
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = read_banner(&mut stdout).await;
+    let endpoint = banner[0].1.clone();
+    assert!(endpoint.starts_with("https://127.0.0.1:"), "{endpoint}");
+    assert_eq!(banner_value(&banner, "username"), "admin");
+    assert!(!format!("{banner:?}").contains("not-printed-9"));
+    let ca_file = banner_value(&banner, "ca-file");
+    assert_eq!(std::path::Path::new(ca_file), dir.path().join("ca.pem"));
+
+    let ca = std::fs::read(ca_file).unwrap();
+    let mut identity = std::fs::read(banner_value(&banner, "client-cert")).unwrap();
+    identity.extend(std::fs::read(banner_value(&banner, "client-key")).unwrap());
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    let (status, nodes) = call(&client, &endpoint, "cmdevice", "getNodes", json!([])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(nodes[0]["hostname"], json!("bcm-head"));
+    let (status, _) = post(
+        &client,
+        &endpoint,
+        json!({"service": "login", "username": "admin", "password": "not-printed-9"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    stop_with_sigterm(child).await;
+    // A directory the user chose is left in place.
+    assert!(dir.path().join("admin.key").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_concurrent_calls_are_all_answered() {
+    let handle = start(SimConfig::default()).await;
+    let endpoint = handle.endpoint();
+    let client = logged_in(&handle).await;
+    let started = Instant::now();
+    let mut calls = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let (client, endpoint) = (client.clone(), endpoint.clone());
+        calls.spawn(async move {
+            let mut answered = 0;
+            for i in 0..50 {
+                let (service, method) = if (worker + i) % 2 == 0 {
+                    ("cmdevice", "getNodes")
+                } else {
+                    ("cmstatus", "getStatusForDevices")
+                };
+                let args = if method == "getNodes" {
+                    json!([])
+                } else {
+                    json!([["2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d01"]])
+                };
+                let (status, body) = call(&client, &endpoint, service, method, args).await;
+                assert_eq!(status, StatusCode::OK);
+                assert!(body.as_array().is_some_and(|a| a.len() == 1));
+                answered += 1;
+            }
+            answered
+        });
+    }
+    let answered: u32 = calls.join_all().await.into_iter().sum();
+    let elapsed = started.elapsed();
+    assert_eq!(answered, 400);
+    assert_eq!(handle.stats().calls, 401);
+    // Generous for a loaded two-core machine; a healthy run takes well under a second.
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "{elapsed:?} for 400 calls"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_delays_every_answer_and_bad_settings_are_refused() {
+    let handle = start(SimConfig {
+        faults: Faults {
+            latency: Duration::from_millis(150),
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let client = logged_in(&handle).await;
+    let started = Instant::now();
+    let (status, _) = call(&client, &handle.endpoint(), "cmmain", "ping", json!([])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    handle.shutdown().await;
+
+    for config in [
+        SimConfig {
+            slots: 0,
+            ..SimConfig::default()
+        },
+        SimConfig {
+            time_scale: 0.0,
+            ..SimConfig::default()
+        },
+        SimConfig {
+            provision_seconds: Some(-1.0),
+            ..SimConfig::default()
+        },
+        SimConfig {
+            faults: Faults {
+                error_rate: 2.0,
+                ..Faults::default()
+            },
+            ..SimConfig::default()
+        },
+    ] {
+        assert!(matches!(
+            sim::start(config).await,
+            Err(sim::SimError::Config(_))
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.json");
+    std::fs::write(&path, "{\"nodes\": 3}").unwrap();
+    assert!(matches!(
+        sim::load_inventory(&path),
+        Err(sim::SimError::InventoryParse { .. })
+    ));
 }
