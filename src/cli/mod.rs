@@ -11,6 +11,7 @@ mod plan;
 mod providers;
 mod root;
 mod show;
+mod sim;
 mod state_cmd;
 mod terminal;
 mod validate;
@@ -59,6 +60,9 @@ enum Command {
     /// Remove a state lock left by a run that did not release it, like
     /// `terraform force-unlock`.
     ForceUnlock(force_unlock::ForceUnlockArgs),
+    /// Run a simulated BCM headnode (JSON API, provisioning timeline, faults) for tests
+    /// and demos.
+    Sim(sim::SimArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -173,5 +177,6 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
         Command::ForceUnlock(a) => force_unlock::run(a),
+        Command::Sim(a) => sim::run(a),
     }
 }
