@@ -12,7 +12,7 @@ pub fn unified_diff(old: &str, new: &str, name: &str) -> String {
     let (old_changed, new_changed) = changed_lines(&old_lines, &new_lines);
     let changes = change_runs(&old_changed, &new_changed);
     let mut out = format!("--- old/{name}\n+++ new/{name}\n");
-    for hunk in hunks(&changes, old_lines.len(), new_lines.len()) {
+    for hunk in hunks(&changes) {
         write_hunk(&mut out, &hunk, &old_lines, &new_lines);
     }
     out
@@ -276,8 +276,7 @@ fn change_runs(old_changed: &[bool], new_changed: &[bool]) -> Vec<Change> {
 const CONTEXT: usize = 3;
 
 /// Changes closer than twice the context share a hunk.
-fn hunks(changes: &[Change], old_len: usize, new_len: usize) -> Vec<Vec<Change>> {
-    let _ = (old_len, new_len);
+fn hunks(changes: &[Change]) -> Vec<Vec<Change>> {
     let mut out: Vec<Vec<Change>> = Vec::new();
     for change in changes {
         match out.last_mut() {

@@ -262,7 +262,7 @@ fn align(tokens: &mut [Token<'_>], lines: &[Line]) {
 }
 
 /// Runs of consecutive lines that all have the cell `has`.
-fn chains<'l>(lines: &'l [Line], has: impl Fn(&Line) -> bool) -> Vec<&'l [Line]> {
+fn chains(lines: &[Line], has: impl Fn(&Line) -> bool) -> Vec<&[Line]> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, line) in lines.iter().enumerate() {

@@ -9,6 +9,8 @@ mod diff;
 mod layout;
 mod lexer;
 mod normalize;
+#[cfg(test)]
+mod properties;
 
 pub use diff::unified_diff;
 
