@@ -8,6 +8,7 @@ mod graph;
 mod inputs;
 mod output;
 mod plan;
+mod power;
 mod root;
 mod show;
 mod state_cmd;
@@ -58,6 +59,9 @@ enum Command {
     /// Remove a state lock left by a run that did not release it, like
     /// `terraform force-unlock`.
     ForceUnlock(force_unlock::ForceUnlockArgs),
+    /// Chassis power of BMCs over IPMI v2.0: status, on, off, cycle, reset, soft
+    /// (password from IPMI_PASSWORD).
+    Power(power::PowerArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -165,5 +169,6 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
         Command::ForceUnlock(a) => force_unlock::run(a),
+        Command::Power(a) => power::run(a),
     }
 }
