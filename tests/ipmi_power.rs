@@ -133,3 +133,101 @@ fn the_password_comes_only_from_the_environment() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// Runs `bcmhcl ARGS` in `dir` with the BMC password as a variable from the environment.
+fn bcmhcl_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TF_VAR_bmc_password", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_ipmi_power_resource_sends_on_create_and_on_trigger_changes_only() {
+    let bmcs = [SimBmc::start(), SimBmc::start()];
+    let dir = tempfile::tempdir().unwrap();
+    let ports = bmcs
+        .iter()
+        .map(|b| format!("\"{}\"", b.port))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            r#"
+variable "bmc_password" {{
+  type      = string
+  sensitive = true
+}}
+variable "rev" {{
+  type    = string
+  default = "1"
+}}
+resource "ipmi_power" "node" {{
+  for_each       = toset([{ports}])
+  host           = "127.0.0.1"
+  port           = tonumber(each.key)
+  username       = "{USER}"
+  password       = var.bmc_password
+  action         = "on"
+  wait_for_state = "on"
+  triggers       = {{ rev = var.rev }}
+}}
+output "states" {{
+  value = [for k, r in ipmi_power.node : r.power_state]
+}}
+"#
+        ),
+    )
+    .unwrap();
+
+    let out = bcmhcl_in(dir.path(), &["apply", "-auto-approve", "-no-color"]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Resources: 2 added"), "{text}");
+    assert!(text.contains("\"on\",\n  \"on\","), "{text}");
+    assert!(bmcs.iter().all(SimBmc::power_is_on));
+    assert!(text.contains("password       = (sensitive value)"), "{text}");
+    assert!(!text.contains(&format!("\"{PASSWORD}\"")), "{text}");
+
+    // Switched off by hand: an unchanged configuration plans nothing and sends nothing.
+    bmcs[0].set_power(false);
+    let out = bcmhcl_in(dir.path(), &["apply", "-auto-approve", "-no-color"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("No changes."), "{}", stdout(&out));
+    assert!(!bmcs[0].power_is_on());
+
+    // A new trigger sends the action again, in place.
+    let out = bcmhcl_in(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color", "-var", "rev=2"],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("0 added, 2 changed, 0 destroyed"), "{text}");
+    assert!(bmcs.iter().all(SimBmc::power_is_on));
+
+    // Destroying forgets the resources and leaves the machines as they are.
+    let out = bcmhcl_in(
+        dir.path(),
+        &[
+            "apply",
+            "-destroy",
+            "-auto-approve",
+            "-no-color",
+            "-var",
+            "rev=2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("2 destroyed"));
+    assert!(bmcs.iter().all(SimBmc::power_is_on));
+}
