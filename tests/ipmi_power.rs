@@ -26,7 +26,7 @@ fn stdout(out: &Output) -> String {
 }
 
 #[test]
-fn on_then_status_report_each_bmc_in_argument_order() {
+fn actions_and_status_report_each_bmc_in_argument_order() {
     let bmcs: Vec<SimBmc> = (0..3).map(|_| SimBmc::start()).collect();
     let addresses: Vec<String> = bmcs.iter().map(SimBmc::address).collect();
     let mut args = vec!["on"];
@@ -34,7 +34,7 @@ fn on_then_status_report_each_bmc_in_argument_order() {
     args.extend(["-U", USER]);
     let out = bcmhcl_power(&args, Some(PASSWORD));
     assert!(out.status.success(), "{out:?}");
-    let expected: String = addresses.iter().map(|a| format!("{a}: on\n")).collect();
+    let expected: String = addresses.iter().map(|a| format!("{a}: ok\n")).collect();
     assert_eq!(stdout(&out), expected);
     assert!(bmcs.iter().all(SimBmc::power_is_on));
     // ipmitool agrees.
@@ -195,7 +195,10 @@ output "states" {{
     assert!(text.contains("Resources: 2 added"), "{text}");
     assert!(text.contains("\"on\",\n  \"on\","), "{text}");
     assert!(bmcs.iter().all(SimBmc::power_is_on));
-    assert!(text.contains("password       = (sensitive value)"), "{text}");
+    assert!(
+        text.contains("password       = (sensitive value)"),
+        "{text}"
+    );
     assert!(!text.contains(&format!("\"{PASSWORD}\"")), "{text}");
 
     // Switched off by hand: an unchanged configuration plans nothing and sends nothing.

@@ -1,10 +1,12 @@
 //! `bcmhcl power status|on|off|cycle|reset|soft HOST[:PORT]... -U USER`: ad-hoc chassis power
-//! control over IPMI v2.0, every BMC at once (bounded), one line per BMC in argument order.
+//! control over IPMI v2.0, every BMC at once (bounded), one line per BMC in argument order:
+//! `HOST:PORT: on|off` for status, `HOST:PORT: ok` once a BMC accepted an action, or
+//! `HOST:PORT: error: ...`.
 //! The password comes from `IPMI_PASSWORD`, as `ipmitool -E` takes it, never from argv.
 
 use bcmhcl::provider::ipmi::{
-    parse_host_port, power_all, IpmiError, IpmiOptions, IpmiTarget, PowerAction, PowerCommand,
-    Privilege, Secret,
+    for_each_target, parse_host_port, power_status, send_power_action, IpmiOptions, IpmiTarget,
+    PowerAction, Privilege, Secret,
 };
 use clap::Args;
 use std::io::Write;
@@ -16,7 +18,8 @@ const PASSWORD_VARIABLE: &str = "IPMI_PASSWORD";
 
 #[derive(Args, Debug)]
 pub struct PowerArgs {
-    /// status, on, off, cycle, reset (hard) or soft (ACPI shutdown).
+    /// status (prints on/off), or an action to send (prints ok): on, off, cycle, reset (hard),
+    /// soft (ACPI shutdown).
     #[arg(value_name = "ACTION", value_parser = parse_command)]
     command: PowerCommand,
     /// BMC addresses: HOST, HOST:PORT or [IPV6]:PORT (the port defaults to 623).
@@ -37,6 +40,15 @@ pub struct PowerArgs {
     /// How many BMCs to talk to at once.
     #[arg(long = "concurrency", value_name = "N", default_value_t = 64)]
     concurrency: usize,
+}
+
+/// What to do with each BMC.
+#[derive(Debug, Clone, Copy)]
+enum PowerCommand {
+    /// Print the chassis power state.
+    Status,
+    /// Send the action and print `ok` once the BMC accepted it (as ipmipower does).
+    Action(PowerAction),
 }
 
 fn parse_command(text: &str) -> Result<PowerCommand, String> {
@@ -109,18 +121,32 @@ pub fn run(args: PowerArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut results: Vec<Option<Result<_, IpmiError>>> = runtime
-        .block_on(power_all(&targets, args.command, &opts, args.concurrency))
-        .into_iter()
-        .map(Some)
-        .collect();
+    let answers = runtime.block_on(async {
+        match args.command {
+            PowerCommand::Status => {
+                for_each_target(&targets, args.concurrency, |target| async move {
+                    power_status(&target, &opts).await.map(|s| s.to_string())
+                })
+                .await
+            }
+            PowerCommand::Action(action) => {
+                for_each_target(&targets, args.concurrency, |target| async move {
+                    send_power_action(&target, action, &opts)
+                        .await
+                        .map(|()| "ok".to_string())
+                })
+                .await
+            }
+        }
+    });
+    let mut results: Vec<Option<_>> = answers.into_iter().map(Some).collect();
 
     let mut failed = false;
     let mut out = std::io::stdout().lock();
     for (label, slot) in labels.iter().zip(slots) {
         let line = match slot {
             Ok(index) => match results.get_mut(index).and_then(Option::take) {
-                Some(Ok(state)) => format!("{label}: {state}"),
+                Some(Ok(answer)) => format!("{label}: {answer}"),
                 Some(Err(e)) => {
                     failed = true;
                     format!("{label}: error: {e}")

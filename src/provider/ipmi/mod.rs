@@ -16,6 +16,7 @@ pub use secret::Secret;
 
 use session::Session;
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -212,13 +213,6 @@ impl FromStr for PowerState {
     }
 }
 
-/// What to do with each BMC: read the state, or send an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerCommand {
-    Status,
-    Action(PowerAction),
-}
-
 /// Retry policy. A message gets `attempts` tries of `attempt_timeout` each, so an unreachable
 /// BMC is reported after `attempts × attempt_timeout`; a whole call sends at most eight
 /// messages.
@@ -237,15 +231,34 @@ impl Default for IpmiOptions {
     }
 }
 
-/// Sends a chassis power action and returns the power state the BMC reports right after it.
-/// After `cycle`, `reset` or `soft` a real BMC may still report the old state; use
-/// [`wait_for_power_state`] to confirm a state.
+/// Sends a chassis power action and returns the power state the BMC reports right after it
+/// (read in the same session). After `cycle`, `reset` or `soft` a real BMC may still report
+/// the old state; use [`wait_for_power_state`] to confirm a state.
 pub async fn power(
     target: &IpmiTarget,
     action: PowerAction,
     opts: &IpmiOptions,
 ) -> Result<PowerState, IpmiError> {
-    with_session(target, opts, PowerCommand::Action(action)).await
+    let mut session = Session::open(target, opts).await?;
+    let result = match chassis_control(&mut session, action).await {
+        Ok(()) => chassis_power_state(&mut session).await,
+        Err(e) => Err(e),
+    };
+    session.close().await;
+    result
+}
+
+/// Sends a chassis power action and returns once the BMC has accepted it, without reading
+/// the state back (one message fewer than [`power`], as `ipmipower` does).
+pub async fn send_power_action(
+    target: &IpmiTarget,
+    action: PowerAction,
+    opts: &IpmiOptions,
+) -> Result<(), IpmiError> {
+    let mut session = Session::open(target, opts).await?;
+    let result = chassis_control(&mut session, action).await;
+    session.close().await;
+    result
 }
 
 /// Reads the chassis power state (Get Chassis Status).
@@ -253,32 +266,26 @@ pub async fn power_status(
     target: &IpmiTarget,
     opts: &IpmiOptions,
 ) -> Result<PowerState, IpmiError> {
-    with_session(target, opts, PowerCommand::Status).await
-}
-
-async fn with_session(
-    target: &IpmiTarget,
-    opts: &IpmiOptions,
-    command: PowerCommand,
-) -> Result<PowerState, IpmiError> {
     let mut session = Session::open(target, opts).await?;
-    let result = run(&mut session, command).await;
+    let result = chassis_power_state(&mut session).await;
     session.close().await;
     result
 }
 
-async fn run(session: &mut Session, command: PowerCommand) -> Result<PowerState, IpmiError> {
-    if let PowerCommand::Action(action) = command {
-        tracing::debug!(bmc = %session.address(), %action, "chassis control");
-        session
-            .request(
-                Command::ChassisControl,
-                wire::NETFN_CHASSIS,
-                0x02,
-                &[action.control_code()],
-            )
-            .await?;
-    }
+async fn chassis_control(session: &mut Session, action: PowerAction) -> Result<(), IpmiError> {
+    tracing::debug!(bmc = %session.address(), %action, "chassis control");
+    session
+        .request(
+            Command::ChassisControl,
+            wire::NETFN_CHASSIS,
+            0x02,
+            &[action.control_code()],
+        )
+        .await
+        .map(drop)
+}
+
+async fn chassis_power_state(session: &mut Session) -> Result<PowerState, IpmiError> {
     let status = session
         .request(Command::GetChassisStatus, wire::NETFN_CHASSIS, 0x01, &[])
         .await?;
@@ -291,27 +298,30 @@ async fn run(session: &mut Session, command: PowerCommand) -> Result<PowerState,
     }
 }
 
-/// Runs `command` on every target, at most `max_concurrent` at once; the results are in the
-/// order of `targets`.
-pub async fn power_all(
+/// Runs `run` for every target, at most `max_concurrent` at once, each on its own task; the
+/// results are in the order of `targets`.
+pub async fn for_each_target<T, F, Fut>(
     targets: &[IpmiTarget],
-    command: PowerCommand,
-    opts: &IpmiOptions,
     max_concurrent: usize,
-) -> Vec<Result<PowerState, IpmiError>> {
+    run: F,
+) -> Vec<Result<T, IpmiError>>
+where
+    F: Fn(IpmiTarget) -> Fut,
+    Fut: Future<Output = Result<T, IpmiError>> + Send + 'static,
+    T: Send + 'static,
+{
     let permits = Arc::new(tokio::sync::Semaphore::new(max_concurrent.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, target) in targets.iter().cloned().enumerate() {
         let permits = permits.clone();
-        let opts = *opts;
+        let work = run(target);
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = permits.acquire_owned().await;
-            (index, with_session(&target, &opts, command).await)
+            (index, work.await)
         });
     }
-    let mut results: Vec<Option<Result<PowerState, IpmiError>>> =
-        targets.iter().map(|_| None).collect();
+    let mut results: Vec<Option<Result<T, IpmiError>>> = targets.iter().map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((index, result)) => results[index] = Some(result),

@@ -77,6 +77,24 @@ async fn power_actions_change_the_simulated_state_and_status_reports_it() {
 }
 
 #[tokio::test]
+async fn sending_an_action_alone_changes_the_state_without_reading_it() {
+    let bmc = SimBmc::start();
+    send_power_action(&target(&bmc), PowerAction::On, &quick())
+        .await
+        .unwrap();
+    assert!(bmc.power_is_on());
+    bmc.fail_chassis_commands();
+    let error = send_power_action(&target(&bmc), PowerAction::Off, &quick())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, IpmiError::Completion { code: 0xFF, .. }),
+        "{error:?}"
+    );
+    assert!(bmc.power_is_on());
+}
+
+#[tokio::test]
 async fn soft_shutdown_reaches_the_host() {
     let bmc = SimBmc::start();
     bmc.set_power(true);
@@ -310,7 +328,7 @@ async fn a_bmc_out_of_sessions_is_busy() {
 }
 
 #[tokio::test]
-async fn power_all_answers_in_argument_order() {
+async fn for_each_target_answers_in_argument_order() {
     let first = SimBmc::start();
     let second = SimBmc::start();
     second.set_power(true);
@@ -319,7 +337,12 @@ async fn power_all_answers_in_argument_order() {
         ..target(&first)
     };
     let targets = vec![target(&second), closed, target(&first)];
-    let results = power_all(&targets, PowerCommand::Status, &quick(), 2).await;
+    let results = for_each_target(
+        &targets,
+        2,
+        |t| async move { power_status(&t, &quick()).await },
+    )
+    .await;
     assert_eq!(results.len(), 3);
     assert_eq!(results[0].as_ref().unwrap(), &PowerState::On);
     assert!(matches!(results[1], Err(IpmiError::Unreachable { .. })));
