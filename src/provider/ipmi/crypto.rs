@@ -102,7 +102,7 @@ impl SessionKeys {
 
     /// The plaintext of an IV-prefixed AES-CBC-128 payload, trailer removed.
     pub fn decrypt(&self, payload: &[u8]) -> Result<Vec<u8>, String> {
-        if payload.len() < 32 || payload.len() % 16 != 0 {
+        if payload.len() < 32 || !payload.len().is_multiple_of(16) {
             return Err(format!(
                 "encrypted payload of {} bytes is not an IV and whole AES blocks",
                 payload.len()
