@@ -10,6 +10,7 @@ mod inputs;
 mod output;
 mod plan;
 mod providers;
+mod power;
 mod root;
 mod show;
 mod sim;
@@ -66,6 +67,9 @@ enum Command {
     /// Run a simulated BCM headnode (JSON API, provisioning timeline, faults) for tests
     /// and demos.
     Sim(sim::SimArgs),
+    /// Chassis power of BMCs over IPMI v2.0: status, on, off, cycle, reset, soft
+    /// (password from IPMI_PASSWORD).
+    Power(power::PowerArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -182,5 +186,6 @@ pub fn main() -> ExitCode {
         Command::State(a) => state_cmd::run(a),
         Command::ForceUnlock(a) => force_unlock::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Power(a) => power::run(a),
     }
 }

@@ -124,6 +124,7 @@ pub trait Provider: Send + Sync {
 }
 pub mod bcm;
 pub mod builtin;
+pub mod ipmi;
 pub mod local_exec;
 
 use std::collections::BTreeMap;

@@ -1,12 +1,15 @@
-//! Built-in providers: `terraform` (terraform_data), `null` (null_resource), `external`.
+//! Built-in providers: `terraform` (terraform_data), `null` (null_resource), `external`,
+//! `ipmi` (ipmi_power).
 //! Each answers with its embedded schema from `schema/*.json` and behaves as the real provider.
 
 mod external;
+mod ipmi;
 mod null;
 pub(crate) mod process;
 mod terraform;
 
 pub use external::ExternalProvider;
+pub use ipmi::IpmiProvider;
 pub use null::NullProvider;
 pub use terraform::TerraformProvider;
 
@@ -19,6 +22,7 @@ use std::sync::{Arc, OnceLock};
 pub const TERRAFORM: &str = "terraform.io/builtin/terraform";
 pub const NULL: &str = "registry.terraform.io/hashicorp/null";
 pub const EXTERNAL: &str = "registry.terraform.io/hashicorp/external";
+pub const IPMI: &str = "registry.terraform.io/bcmhcl/ipmi";
 
 /// The built-in provider with this full source address.
 pub fn builtin_provider(source: &str) -> Option<Arc<dyn Provider>> {
@@ -26,6 +30,7 @@ pub fn builtin_provider(source: &str) -> Option<Arc<dyn Provider>> {
         TERRAFORM => Some(Arc::new(TerraformProvider::new())),
         NULL => Some(Arc::new(NullProvider::new())),
         EXTERNAL => Some(Arc::new(ExternalProvider::new())),
+        IPMI => Some(Arc::new(IpmiProvider::new())),
         _ => None,
     }
 }
@@ -38,6 +43,7 @@ pub fn provider_for_resource_type(type_name: &str) -> Option<&'static str> {
         Some("terraform") => Some(TERRAFORM),
         Some("null") => Some(NULL),
         Some("external") => Some(EXTERNAL),
+        Some("ipmi") => Some(IPMI),
         _ => None,
     }
 }
@@ -97,7 +103,7 @@ fn random_int63() -> i64 {
 /// A registry with every built-in provider.
 pub fn registry() -> crate::provider::ProviderRegistry {
     let mut r = crate::provider::ProviderRegistry::new();
-    for source in [TERRAFORM, NULL, EXTERNAL] {
+    for source in [TERRAFORM, NULL, EXTERNAL, IPMI] {
         if let Some(p) = builtin_provider(source) {
             r.add(p);
         }
@@ -111,7 +117,7 @@ mod tests {
 
     #[test]
     fn each_builtin_provider_answers_with_its_embedded_schema() {
-        for source in [TERRAFORM, NULL, EXTERNAL] {
+        for source in [TERRAFORM, NULL, EXTERNAL, IPMI] {
             let p = builtin_provider(source).unwrap();
             assert_eq!(p.source(), source);
             let embedded = builtin_schema(source).unwrap();
@@ -132,6 +138,7 @@ mod tests {
         assert_eq!(provider_for_resource_type("null_resource"), Some(NULL));
         assert_eq!(provider_for_resource_type("null_data_source"), Some(NULL));
         assert_eq!(provider_for_resource_type("external"), Some(EXTERNAL));
+        assert_eq!(provider_for_resource_type("ipmi_power"), Some(IPMI));
         assert_eq!(provider_for_resource_type("bcm_node"), None);
     }
 
