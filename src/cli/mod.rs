@@ -136,7 +136,35 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// Logs (`tracing`) on stderr, or appended to `BCMHCL_LOG_PATH`, when `BCMHCL_LOG` (or
+/// Terraform's `TF_LOG`) names a level or filter: `debug`, `bcmhcl=trace`, ...
+fn init_logging() {
+    let Some(filter) = std::env::var("BCMHCL_LOG")
+        .ok()
+        .or_else(|| std::env::var("TF_LOG").ok().map(|l| l.to_ascii_lowercase()))
+        .filter(|f| !f.is_empty())
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false);
+    match std::env::var_os("BCMHCL_LOG_PATH").and_then(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+    }) {
+        Some(file) => builder.with_writer(std::sync::Mutex::new(file)).init(),
+        None => builder.with_writer(std::io::stderr).init(),
+    }
+}
+
 pub fn main() -> ExitCode {
+    init_logging();
     let args = normalize_args(std::env::args());
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
