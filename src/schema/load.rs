@@ -31,6 +31,7 @@ pub const BUILTIN_SCHEMA_FILES: &[(&str, &str)] = &[
     ),
     ("null.json", include_str!("../../schema/null.json")),
     ("external.json", include_str!("../../schema/external.json")),
+    ("bcm.json", include_str!("../../schema/bcm.json")),
 ];
 
 /// The schema of a built-in provider by its full source address
