@@ -8,6 +8,8 @@ mod data;
 mod device;
 pub mod error;
 mod fields;
+#[cfg(test)]
+mod flow_tests;
 pub mod offline;
 mod power;
 mod secret;

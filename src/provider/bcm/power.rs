@@ -121,9 +121,11 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "invalid duration {text:?}: unknown unit {other:?} (use s, m or h, e.g. \"10m\")"
-            )),
+            ))
+            }
         };
         total += number * scale;
         rest = &rest[unit_len..];
