@@ -385,7 +385,11 @@ pub(crate) mod tests {
     pub struct Seen {
         pub cookie: Option<String>,
         pub body: Json,
+        /// The TLS client presented a certificate.
+        pub client_cert: bool,
     }
+
+    type Answer = dyn Fn(usize, &Json) -> (u16, Vec<(String, String)>, String) + Send + Sync;
 
     /// A real HTTP/1.1 server on 127.0.0.1 that answers each request with `answer(n, body)`
     /// (`n` counts from 0): status, extra headers, body.
@@ -393,76 +397,106 @@ pub(crate) mod tests {
     where
         F: Fn(usize, &Json) -> (u16, Vec<(String, String)>, String) + Send + Sync + 'static,
     {
+        serve_on(None, answer).await
+    }
+
+    /// `serve` behind TLS when an acceptor is given (`https://127.0.0.1:port`).
+    pub async fn serve_on<F>(
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        answer: F,
+    ) -> (String, Arc<Mutex<Vec<Seen>>>)
+    where
+        F: Fn(usize, &Json) -> (u16, Vec<(String, String)>, String) + Send + Sync + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let count = Arc::new(AtomicUsize::new(0));
-        let answer = Arc::new(answer);
+        let answer: Arc<Answer> = Arc::new(answer);
         let seen2 = seen.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         tokio::spawn(async move {
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
+                let Ok((sock, _)) = listener.accept().await else {
                     return;
                 };
-                let seen = seen2.clone();
-                let count = count.clone();
-                let answer = answer.clone();
+                let (seen, count, answer) = (seen2.clone(), count.clone(), answer.clone());
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    let (head_end, content_length) = loop {
-                        let n = sock.read(&mut chunk).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
+                    match tls {
+                        None => exchange(sock, false, &seen, &count, &*answer).await,
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(sock).await else {
+                                return;
+                            };
+                            let client_cert = stream.get_ref().1.peer_certificates().is_some();
+                            exchange(stream, client_cert, &seen, &count, &*answer).await
                         }
-                        buf.extend_from_slice(&chunk[..n]);
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-                            let len = head
-                                .lines()
-                                .find_map(|l| l.strip_prefix("content-length:"))
-                                .and_then(|v| v.trim().parse::<usize>().ok())
-                                .unwrap_or(0);
-                            break (i + 4, len);
-                        }
-                    };
-                    while buf.len() < head_end + content_length {
-                        let n = sock.read(&mut chunk).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
                     }
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let cookie = head.lines().find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .starts_with("cookie:")
-                            .then(|| l[7..].trim().to_string())
-                    });
-                    let body: Json =
-                        serde_json::from_slice(&buf[head_end..head_end + content_length])
-                            .unwrap_or(Json::Null);
-                    let n = count.fetch_add(1, Ordering::SeqCst);
-                    seen.lock().unwrap().push(Seen {
-                        cookie,
-                        body: body.clone(),
-                    });
-                    let (status, headers, text) = answer(n, &body);
-                    let mut out = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                        text.len()
-                    );
-                    for (k, v) in headers {
-                        out.push_str(&format!("{k}: {v}\r\n"));
-                    }
-                    out.push_str("\r\n");
-                    out.push_str(&text);
-                    let _ = sock.write_all(out.as_bytes()).await;
-                    let _ = sock.shutdown().await;
                 });
             }
         });
-        (format!("http://{addr}"), seen)
+        (format!("{scheme}://{addr}"), seen)
+    }
+
+    async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+        mut sock: S,
+        client_cert: bool,
+        seen: &Mutex<Vec<Seen>>,
+        count: &AtomicUsize,
+        answer: &Answer,
+    ) {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let (head_end, content_length) = loop {
+            let n = sock.read(&mut chunk).await.unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                break (i + 4, len);
+            }
+        };
+        while buf.len() < head_end + content_length {
+            let n = sock.read(&mut chunk).await.unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let cookie = head.lines().find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("cookie:")
+                .then(|| l[7..].trim().to_string())
+        });
+        let body: Json =
+            serde_json::from_slice(&buf[head_end..head_end + content_length]).unwrap_or(Json::Null);
+        let n = count.fetch_add(1, Ordering::SeqCst);
+        seen.lock().unwrap().push(Seen {
+            cookie,
+            body: body.clone(),
+            client_cert,
+        });
+        let (status, headers, text) = answer(n, &body);
+        let mut out = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+            text.len()
+        );
+        for (k, v) in headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        out.push_str(&text);
+        let _ = sock.write_all(out.as_bytes()).await;
+        let _ = sock.shutdown().await;
     }
 
     pub fn fast_settings(endpoint: &str) -> BcmSettings {
@@ -696,5 +730,185 @@ pub(crate) mod tests {
         let head = HttpHeadnode::new(fast_settings("https://h:8081"));
         let text = format!("{head:?} {:?}", head.settings());
         assert!(!text.contains("s3cret-pw"), "{text}");
+    }
+
+    /// A CA, a server certificate for 127.0.0.1 it signed, and a client certificate it signed.
+    struct Pki {
+        ca_pem: String,
+        ca_der: rustls_types::CertificateDer<'static>,
+        server_der: rustls_types::CertificateDer<'static>,
+        server_key: rcgen::KeyPair,
+        client_pem: String,
+        client_key_pem: String,
+    }
+
+    use tokio_rustls::rustls::pki_types as rustls_types;
+
+    fn pki() -> Pki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+            SanType,
+        };
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "bcm test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let server_key = KeyPair::generate().unwrap();
+        let mut server_params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        server_params
+            .subject_alt_names
+            .push(SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])));
+        server_params
+            .extended_key_usages
+            .push(ExtendedKeyUsagePurpose::ServerAuth);
+        let server = server_params.signed_by(&server_key, &issuer).unwrap();
+        let client_key = KeyPair::generate().unwrap();
+        let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        client_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "admin");
+        client_params
+            .extended_key_usages
+            .push(ExtendedKeyUsagePurpose::ClientAuth);
+        let client = client_params.signed_by(&client_key, &issuer).unwrap();
+        Pki {
+            ca_pem: ca.pem(),
+            ca_der: ca.der().clone(),
+            server_der: server.der().clone(),
+            server_key,
+            client_pem: client.pem(),
+            client_key_pem: client_key.serialize_pem(),
+        }
+    }
+
+    fn acceptor(pki: &Pki, require_client_cert: bool) -> tokio_rustls::TlsAcceptor {
+        use tokio_rustls::rustls;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap();
+        let builder = if require_client_cert {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(pki.ca_der.clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let key = rustls_types::PrivateKeyDer::Pkcs8(rustls_types::PrivatePkcs8KeyDer::from(
+            pki.server_key.serialize_der(),
+        ));
+        let config = builder
+            .with_single_cert(vec![pki.server_der.clone()], key)
+            .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn nodes_answer(_: usize, body: &Json) -> (u16, Vec<(String, String)>, String) {
+        if body["service"] == "login" {
+            return login_ok();
+        }
+        (200, vec![], r#"[{"hostname":"node001"}]"#.into())
+    }
+
+    #[tokio::test]
+    async fn a_self_signed_headnode_certificate_is_rejected_with_advice() {
+        let pki = pki();
+        let (url, seen) = serve_on(Some(acceptor(&pki, false)), nodes_answer).await;
+        let err = HttpHeadnode::new(fast_settings(&url))
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, BcmError::CertificateRejected { .. }),
+            "{err:?}"
+        );
+        let d = err.to_diagnostic("reading nodes");
+        assert!(
+            d.help.as_deref().unwrap_or("").contains("ca_certificate"),
+            "{d:?}"
+        );
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "no request got through, and none was retried"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_ca_file_or_insecure_skip_verify_lets_the_client_in() {
+        let pki = pki();
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _) = serve_on(Some(acceptor(&pki, false)), nodes_answer).await;
+        let mut with_ca = fast_settings(&url);
+        with_ca.ca_file = Some(write(&dir, "ca.pem", &pki.ca_pem));
+        let nodes = HttpHeadnode::new(with_ca)
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap();
+        assert_eq!(nodes[0]["hostname"], "node001");
+        let mut insecure = fast_settings(&url);
+        insecure.insecure_skip_verify = true;
+        HttpHeadnode::new(insecure)
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_client_certificate_replaces_the_login() {
+        let pki = pki();
+        let dir = tempfile::tempdir().unwrap();
+        let (url, seen) = serve_on(Some(acceptor(&pki, true)), nodes_answer).await;
+        let mut settings = fast_settings(&url);
+        settings.ca_file = Some(write(&dir, "ca.pem", &pki.ca_pem));
+        settings.client_cert = Some(write(&dir, "admin.pem", &pki.client_pem));
+        settings.client_key = Some(write(&dir, "admin.key", &pki.client_key_pem));
+        let nodes = HttpHeadnode::new(settings.clone())
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap();
+        assert_eq!(nodes[0]["hostname"], "node001");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1, "no login request");
+        assert_eq!(seen[0].body["call"], "getNodes");
+        assert!(seen[0].client_cert);
+
+        // A key file that is not a key: a setup error naming the paths, not the contents.
+        settings.client_key = Some(write(&dir, "bad.key", "not a key"));
+        let err = HttpHeadnode::new(settings)
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, BcmError::Setup(m) if m.contains("bad.key")),
+            "{err:?}"
+        );
+        let mut missing = fast_settings(&url);
+        missing.client_cert = Some(dir.path().join("nope.pem"));
+        missing.client_key = Some(dir.path().join("nope.key"));
+        let err = HttpHeadnode::new(missing)
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, BcmError::Setup(m) if m.contains("nope.pem")),
+            "{err:?}"
+        );
+        assert!(!format!("{err}").contains("PRIVATE KEY"));
     }
 }
