@@ -911,4 +911,50 @@ pub(crate) mod tests {
         );
         assert!(!format!("{err}").contains("PRIVATE KEY"));
     }
+
+    /// Collects everything tracing writes, at every level.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn logs_at_every_level_name_calls_but_never_the_password_or_cookie() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let (url, _) = serve(|n, body| {
+            if body["service"] == "login" {
+                return login_ok();
+            }
+            if n == 1 {
+                return (503, vec![], "busy".into());
+            }
+            (200, vec![], "[]".into())
+        })
+        .await;
+        HttpHeadnode::new(fast_settings(&url))
+            .call(Request::new("cmdevice", "getNodes", vec![]))
+            .await
+            .unwrap();
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("cmdevice.getNodes"), "{text}");
+        assert!(text.contains("BCM retry"), "{text}");
+        assert!(text.contains("BCM login"), "{text}");
+        assert!(!text.contains("s3cret-pw"), "{text}");
+        assert!(!text.contains("tok123"), "{text}");
+    }
 }

@@ -501,4 +501,73 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("not configured"), "{err}");
     }
+
+    #[tokio::test]
+    async fn an_offline_provider_reads_exports_and_refuses_changes() {
+        let inventory = data::tests::sample_inventory();
+        let p = BcmProvider::offline(inventory.clone());
+        assert_eq!(p.export_inventory().await.unwrap(), inventory);
+        let nodes = p
+            .read_data("bcm_cmdevice_nodes", &data::config_with(data::NODES, &[]))
+            .await
+            .unwrap();
+        assert_eq!(attr(&nodes, "nodes").length(), Some(3));
+        let imported = p.import("bcm_cmdevice_device", "node001").await.unwrap();
+        assert_eq!(known_str(&imported, "uuid").as_deref(), Some("n-1"));
+        let cfg = data::config_with(
+            device::DEVICE,
+            &[
+                ("hostname", serde_json::json!("node009")),
+                (
+                    "category",
+                    serde_json::json!("6f2c1f4e-0c55-4c1a-9d8e-1d2f3a4b5c6d"),
+                ),
+                (
+                    "partition",
+                    serde_json::json!("0b7e2a11-3c4d-4e5f-8a9b-0c1d2e3f4a5b"),
+                ),
+                (
+                    "interfaces",
+                    serde_json::json!([{"name": "eth0", "type": "physical", "network": null, "mac": "aa:bb:cc:dd:ee:09",
+                        "ip": null, "ipv6_ip": null, "dhcp": null, "bootable": null, "start_if": null, "members": null,
+                        "bond_mode": null, "uuid": null, "base_type": null, "child_type": null, "cardtype": null}]),
+                ),
+            ],
+        );
+        let planned = p
+            .plan(PlanRequest {
+                type_name: device::TYPE,
+                prior: None,
+                config: &cfg,
+            })
+            .unwrap()
+            .planned;
+        let err = p
+            .apply(ApplyRequest {
+                type_name: device::TYPE,
+                prior: None,
+                planned: Some(&planned),
+                config: &cfg,
+            })
+            .await
+            .unwrap_err();
+        assert!(err.detail.contains(offline::OFFLINE_REFUSAL), "{err}");
+        let progress = |_: &str| {};
+        let action = data::config_with(
+            power::POWER_ACTION,
+            &[
+                ("device_id", serde_json::json!("node001")),
+                ("power_action", serde_json::json!("power_on")),
+            ],
+        );
+        let err = p
+            .invoke_action(ActionRequest {
+                type_name: power::TYPE,
+                config: &action,
+                progress: &progress,
+            })
+            .await
+            .unwrap_err();
+        assert!(err.detail.contains(offline::OFFLINE_REFUSAL), "{err}");
+    }
 }
