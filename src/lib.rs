@@ -12,5 +12,6 @@ pub mod plan;
 pub mod provider;
 pub mod render;
 pub mod schema;
+pub mod sim;
 pub mod state;
 pub mod value;

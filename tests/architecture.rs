@@ -70,3 +70,35 @@ fn the_language_core_imports_nothing_from_outer_layers() {
         ],
     );
 }
+
+#[test]
+fn the_simulator_takes_only_the_wire_types_from_the_provider() {
+    check(
+        "sim",
+        &[
+            "crate::cli",
+            "crate::exec",
+            "crate::plan",
+            "crate::eval",
+            "crate::graph",
+            "crate::state",
+            "crate::render",
+            "crate::config",
+        ],
+    );
+    let mut files = Vec::new();
+    rust_files(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/sim"),
+        &mut files,
+    );
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (at, _) in text.match_indices("crate::provider") {
+            assert!(
+                text[at..].starts_with("crate::provider::bcm::wire"),
+                "{} reaches into the provider beyond its wire types",
+                f.display()
+            );
+        }
+    }
+}

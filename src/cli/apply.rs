@@ -9,9 +9,11 @@ use super::root::{Root, RunFlags};
 use super::terminal::stdout_line;
 use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
 use bcmhcl::exec::apply::{ApplyExecutor, Reporter, StdoutReporter};
+use bcmhcl::plan::actions::ActionInstance;
+use bcmhcl::plan::build::Executor;
 use bcmhcl::plan::build::{build_plan, walk_module};
 use bcmhcl::plan::saved::{configuration_hash, SavedPlan};
-use bcmhcl::plan::Plan;
+use bcmhcl::plan::{ActionInvocation, Plan};
 use bcmhcl::render::ui_json::{self, ApplyProgress, JsonUi, SystemClock};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -34,6 +36,47 @@ pub struct ApplyArgs {
     /// or a saved plan).
     #[arg(long)]
     pub json: bool,
+    /// Invoke this action (`action.TYPE.NAME` or one instance of it) instead of applying
+    /// changes (Terraform 1.14's -invoke; repeatable).
+    #[arg(long = "invoke", value_name = "ACTION")]
+    pub invoke: Vec<String>,
+}
+
+/// `-invoke`: the action instances the patterns name, each an error if it names none.
+fn invoked_actions(
+    actions: &[ActionInstance],
+    patterns: &[String],
+) -> Result<Vec<ActionInstance>, Diagnostic> {
+    let mut out: Vec<ActionInstance> = Vec::new();
+    for pattern in patterns {
+        let found: Vec<&ActionInstance> =
+            actions.iter().filter(|a| a.addr.matches(pattern)).collect();
+        if found.is_empty() {
+            let known: Vec<String> = actions.iter().map(|a| a.addr.to_string()).collect();
+            return Err(Diagnostic::error("No such action").detail(format!(
+                "-invoke={pattern} names no action of the configuration.{}",
+                if known.is_empty() {
+                    " The configuration declares no actions.".to_string()
+                } else {
+                    format!(" Declared: {}.", known.join(", "))
+                }
+            )));
+        }
+        for a in found {
+            if !a.config.is_wholly_known() {
+                return Err(Diagnostic::error("Action configuration not known yet")
+                    .detail(format!(
+                        "{} depends on values that are known only after apply: run bcmhcl apply first, then invoke it.",
+                        a.addr
+                    ))
+                    .at(a.span));
+            }
+            if !out.iter().any(|o| o.addr == a.addr) {
+                out.push(a.clone());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Schemas for the plan renderer, from the run's providers.
@@ -172,7 +215,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         }
     };
     let (result, mut plan_diags) = build_plan(&ctx, &opts);
-    let Some(result) = result else {
+    let Some(mut result) = result else {
         report(ui.as_mut(), &plan_diags, &root.sources, root.no_color);
         return ExitCode::from(1);
     };
@@ -184,6 +227,30 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    let invoking = if args.invoke.is_empty() {
+        None
+    } else {
+        match invoked_actions(&result.actions, &args.invoke) {
+            Ok(actions) => {
+                // Only the actions run: no resource or output changes.
+                result.plan.resource_changes.clear();
+                result.plan.output_changes.clear();
+                result.plan.action_invocations = actions
+                    .iter()
+                    .map(|a| ActionInvocation {
+                        addr: a.addr.clone(),
+                        triggered_by: None,
+                    })
+                    .collect();
+                Some(actions)
+            }
+            Err(d) => {
+                plan_diags.push(d);
+                report(ui.as_mut(), &plan_diags, &root.sources, root.no_color);
+                return ExitCode::from(1);
+            }
+        }
+    };
     report(ui.as_mut(), &plan_diags, &root.sources, root.no_color);
     match (ui.as_mut(), &saved) {
         // A saved plan was shown and reviewed when it was made.
@@ -235,7 +302,36 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
             exec.progress_every = std::time::Duration::from_secs_f64(secs);
         }
     }
-    let (applied, diags) = walk_module(&ctx, &opts, Some(&exec));
+    // The first Ctrl-C starts nothing new and lets operations in flight finish; the second
+    // abandons their waits. Either way the state records everything that finished.
+    let (abandon_tx, abandon_rx) = tokio::sync::watch::channel(false);
+    exec.abandon_on(abandon_rx);
+    let stop = root.stop.clone();
+    let interrupts = root.runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("\nInterrupt received.\nPlease wait for bcmhcl to exit: operations in flight finish and are recorded in the state.\nGracefully shutting down...");
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nTwo interrupts received. Abandoning the waits in flight; the state keeps every finished operation.");
+            let _ = abandon_tx.send(true);
+        }
+    });
+    let (applied, diags) = match &invoking {
+        Some(actions) => {
+            let mut diags = Diagnostics::new();
+            for a in actions {
+                if let Err(d) = exec.invoke_action(a, None) {
+                    diags.push(d.address(a.addr.to_string()));
+                }
+            }
+            (None, diags)
+        }
+        None => walk_module(&ctx, &opts, Some(&exec)),
+    };
+    interrupts.abort();
+    let interrupted = root.stop.load(std::sync::atomic::Ordering::SeqCst);
     let counts = exec.applied();
     let mut state = exec.into_state();
     // The walk plans again: what the plan already reported is not reported twice.
@@ -272,6 +368,10 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         r.finish();
     }
     report(ui.as_mut(), &diags, &root.sources, root.no_color);
+    if interrupted {
+        eprintln!("Apply interrupted: the state records every operation that finished; run apply again to go on.");
+        return ExitCode::from(130);
+    }
     if diags.has_errors() {
         return ExitCode::from(1);
     }
@@ -291,8 +391,14 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     stdout_line(&format!(
-        "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
-        counts.added, counts.changed, counts.destroyed
+        "\nApply complete! Resources: {} added, {} changed, {} destroyed.{}",
+        counts.added,
+        counts.changed,
+        counts.destroyed,
+        match counts.actions {
+            0 => String::new(),
+            n => format!(" Actions: {n} invoked."),
+        }
     ));
     if let Some(applied) = applied.filter(|_| !opts.destroy) {
         if !applied.values.outputs.is_empty() {

@@ -8,8 +8,10 @@ mod graph;
 mod inputs;
 mod output;
 mod plan;
+mod providers;
 mod root;
 mod show;
+mod sim;
 mod state_cmd;
 mod terminal;
 mod validate;
@@ -58,6 +60,9 @@ enum Command {
     /// Remove a state lock left by a run that did not release it, like
     /// `terraform force-unlock`.
     ForceUnlock(force_unlock::ForceUnlockArgs),
+    /// Run a simulated BCM headnode (JSON API, provisioning timeline, faults) for tests
+    /// and demos.
+    Sim(sim::SimArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -70,6 +75,12 @@ const VALUE_FLAGS: &[&str] = &[
     "out",
     "target",
     "exclude",
+    "invoke",
+    "provisioning-mode",
+    "provisioning-slots",
+    "wave-size",
+    "canary",
+    "max-failures",
     "id",
     "backup",
     "backup-out",
@@ -158,6 +169,7 @@ pub fn main() -> ExitCode {
                     destroy: false,
                     replace: Vec::new(),
                     json: false,
+                    invoke: Vec::new(),
                 },
                 &ordered,
             )
@@ -165,5 +177,6 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
         Command::ForceUnlock(a) => force_unlock::run(a),
+        Command::Sim(a) => sim::run(a),
     }
 }

@@ -48,6 +48,25 @@ pub struct RunFlags {
     /// How long to retry taking the state lock (Go duration: 30s, 2m; default 0s).
     #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub lock_timeout: Option<Duration>,
+    /// Power operations one node at a time (sequential) or within the slots (parallel);
+    /// overrides the configuration's provisioning_mode.
+    #[arg(long = "provisioning-mode", value_name = "MODE", value_parser = parse_provisioning_mode)]
+    pub provisioning_mode: Option<bcmhcl::plan::schedule::ProvisioningMode>,
+    /// How many nodes provision at once (the headnode's provisioning slots; default 10).
+    #[arg(long = "provisioning-slots", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub provisioning_slots: Option<u64>,
+    /// Rolling waves of N nodes: a wave starts when the previous one has finished.
+    #[arg(long = "wave-size", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub wave_size: Option<u64>,
+    /// Provision N nodes first; the rest only if they all come up.
+    #[arg(long = "canary", value_name = "N", default_value_t = 0)]
+    pub canary: usize,
+    /// Start no new node after N failures.
+    #[arg(long = "max-failures", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
+    /// In sequential mode, go on with the next node after a failure.
+    #[arg(long = "continue-on-error")]
+    pub continue_on_error: bool,
     /// What the lock info names as the operation (set by the command, not a flag).
     #[arg(skip)]
     pub operation: Operation,
@@ -68,6 +87,28 @@ impl Operation {
             Operation::Plan => "OperationTypePlan",
             Operation::Apply => "OperationTypeApply",
             Operation::Refresh => "OperationTypeRefresh",
+        }
+    }
+}
+
+fn parse_provisioning_mode(s: &str) -> Result<bcmhcl::plan::schedule::ProvisioningMode, String> {
+    bcmhcl::plan::schedule::ProvisioningMode::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a provisioning mode: use sequential or parallel"))
+}
+
+impl RunFlags {
+    /// The scheduling of power operations the flags ask for.
+    pub fn provisioning(&self) -> bcmhcl::plan::schedule::ProvisioningStrategy {
+        let defaults = bcmhcl::plan::schedule::ProvisioningStrategy::default();
+        bcmhcl::plan::schedule::ProvisioningStrategy {
+            mode: self.provisioning_mode,
+            slots: self
+                .provisioning_slots
+                .map_or(defaults.slots, |n| n as usize),
+            wave_size: self.wave_size.map(|n| n as usize),
+            canary: self.canary,
+            max_failures: self.max_failures.map(|n| n as usize),
+            continue_on_error: self.continue_on_error,
         }
     }
 }
@@ -104,6 +145,8 @@ pub struct Root {
     pub providers: ProviderRegistry,
     pub runtime: tokio::runtime::Runtime,
     pub no_color: bool,
+    /// Set by the first Ctrl-C: no new operation starts.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The state lock, held until the root is dropped (every exit path releases it).
     pub _lock: Option<StateLock>,
 }
@@ -189,6 +232,7 @@ impl Root {
             providers: bcmhcl::provider::builtin::registry(),
             runtime,
             no_color: flags.no_color,
+            stop: Default::default(),
             _lock: lock,
         };
         let mut import_diags = root.import_objects();
@@ -309,6 +353,8 @@ pub fn plan_options(
         parallelism: flags.parallelism,
         targets: flags.target.clone(),
         excludes: flags.exclude.clone(),
+        provisioning: flags.provisioning(),
+        stop: root.stop.clone(),
     };
     if flags.target.is_empty() && flags.exclude.is_empty() {
         return Some(opts);

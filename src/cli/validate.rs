@@ -23,6 +23,99 @@ pub struct ValidateArgs {
     /// Plain text diagnostics without colour (Terraform's layout).
     #[arg(long = "no-color")]
     pub no_color: bool,
+    /// Answer the BCM data sources from this file (`bcmhcl inventory export`), so that the
+    /// images, networks and categories a module names are checked with no headnode.
+    #[arg(long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+}
+
+/// Data sources during validation: read from the offline inventory when one is given (only
+/// providers that answer offline do), unknown otherwise, as `terraform validate` leaves them.
+struct ValidateReader {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl bcmhcl::plan::build::DataReader for ValidateReader {
+    fn read(
+        &self,
+        provider: &dyn bcmhcl::provider::Provider,
+        type_name: &str,
+        config: &bcmhcl::value::Value,
+    ) -> Result<bcmhcl::value::Value, bcmhcl::diag::Diagnostic> {
+        let unknown = || {
+            provider
+                .schema()
+                .data_source_schemas
+                .get(type_name)
+                .map(|s| bcmhcl::plan::build::planned_unknown(&s.block))
+                .unwrap_or_else(bcmhcl::value::Value::unknown)
+        };
+        match &self.runtime {
+            Some(rt) if provider.source() == super::providers::OFFLINE_SOURCE => {
+                rt.block_on(provider.read_data(type_name, config))
+            }
+            _ => Ok(unknown()),
+        }
+    }
+
+    fn import(
+        &self,
+        _provider: &dyn bcmhcl::provider::Provider,
+        _type_name: &str,
+        _id: &str,
+    ) -> Result<bcmhcl::value::Value, bcmhcl::diag::Diagnostic> {
+        Ok(bcmhcl::value::Value::unknown())
+    }
+}
+
+/// Plans the module against an empty state without touching anything: checks every resource
+/// and data source body against its provider's schema and runs the conditions that the
+/// (offline) data can decide.
+fn validate_walk(
+    tree: &ModuleTree,
+    sources: &SourceMap,
+    inputs: &[bcmhcl::eval::module::RawInput],
+    opts: &EvalOptions,
+    inventory: Option<&std::path::Path>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let providers =
+        super::providers::provider_registry(tree, sources, inputs, opts, inventory, &mut diags);
+    let runtime = match inventory {
+        Some(_) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => Some(rt),
+            Err(e) => {
+                diags.push(bcmhcl::diag::Diagnostic::error(format!(
+                    "cannot start the async runtime: {e}"
+                )));
+                return diags;
+            }
+        },
+        None => None,
+    };
+    let reader = ValidateReader { runtime };
+    let empty = bcmhcl::state::State::new();
+    let ctx = bcmhcl::plan::build::PlanContext {
+        tree,
+        sources,
+        inputs,
+        eval: opts,
+        prior: &empty,
+        providers: &providers,
+        read_data: &reader,
+    };
+    let (_, more) = bcmhcl::plan::build::build_plan(
+        &ctx,
+        &bcmhcl::plan::build::PlanOptions {
+            parallelism: 1,
+            ..Default::default()
+        },
+    );
+    diags.extend(more);
+    diags
 }
 
 pub fn run(args: ValidateArgs, flags: &[VarFlag]) -> ExitCode {
@@ -39,6 +132,15 @@ pub fn run(args: ValidateArgs, flags: &[VarFlag]) -> ExitCode {
         let (_, more) = evaluate_module(&tree.module, &sources, &inputs, &opts);
         diags.extend(more);
         validate_children(&tree, &sources, &opts, &mut diags);
+        if !diags.has_errors() {
+            // What the language checks cannot see: schemas, and the conditions on data.
+            let walked = validate_walk(&tree, &sources, &inputs, &opts, args.inventory.as_deref());
+            for d in walked.0 {
+                if !diags.0.contains(&d) {
+                    diags.push(d);
+                }
+            }
+        }
     }
     if args.json {
         let doc = validate_json(&diags, &sources);

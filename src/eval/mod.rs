@@ -7,6 +7,7 @@ pub mod funcs;
 mod locals_order;
 pub mod module;
 mod ops;
+pub mod provider_config;
 pub mod refs;
 pub mod scope;
 mod special;

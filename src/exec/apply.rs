@@ -5,11 +5,12 @@
 use crate::addr::ResourceInstanceAddr;
 use crate::config::Resource;
 use crate::diag::Diagnostic;
+use crate::plan::actions::ActionInstance;
 use crate::plan::build::{Dependencies, Executor, Provisioners};
 use crate::plan::provisioner::When;
 use crate::plan::{Action, ResourceChange};
 use crate::provider::local_exec::LocalExec;
-use crate::provider::{ApplyRequest, ProviderRegistry};
+use crate::provider::{ActionRequest, ApplyRequest, ProviderRegistry};
 use crate::schema::encode_attributes;
 use crate::state::{InstanceState, LocalStore, State};
 use crate::value::Value;
@@ -45,6 +46,8 @@ pub struct Applied {
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
+    /// Actions invoked (Terraform 1.14 `action_trigger` and `-invoke`).
+    pub actions: usize,
 }
 
 pub struct ApplyExecutor<'a> {
@@ -62,6 +65,8 @@ pub struct ApplyExecutor<'a> {
     pub progress_every: std::time::Duration,
     /// Per instance, the resources it depends on (the state's `dependencies`).
     pending_dependencies: Mutex<std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>>,
+    /// Becomes true on the second Ctrl-C: operations in flight stop waiting and fail.
+    abandon: tokio::sync::watch::Receiver<bool>,
 }
 
 impl<'a> ApplyExecutor<'a> {
@@ -83,7 +88,14 @@ impl<'a> ApplyExecutor<'a> {
             applied: Mutex::new(Applied::default()),
             progress_every: std::time::Duration::from_secs(10),
             pending_dependencies: Mutex::new(Default::default()),
+            abandon: tokio::sync::watch::channel(false).1,
         }
+    }
+
+    /// Operations in flight give up when `abandon` becomes true (the second Ctrl-C); what
+    /// finished before is in the state.
+    pub fn abandon_on(&mut self, abandon: tokio::sync::watch::Receiver<bool>) {
+        self.abandon = abandon;
     }
 
     /// Records the finished operation on `addr` durably (the store's journal keeps this cheap).
@@ -199,22 +211,34 @@ impl<'a> ApplyExecutor<'a> {
     /// ten seconds while it lasts.
     fn with_progress<T>(
         &self,
-        addr: &ResourceInstanceAddr,
+        addr: &dyn std::fmt::Display,
         verb: &str,
-        operation: crate::provider::BoxFuture<'_, T>,
-    ) -> T {
+        operation: crate::provider::BoxFuture<'_, Result<T, Diagnostic>>,
+    ) -> Result<T, Diagnostic> {
         let every = self.progress_every;
         let start = Instant::now();
+        let mut abandon = self.abandon.clone();
         self.runtime.block_on(async move {
             let mut operation = operation;
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
+                if *abandon.borrow_and_update() {
+                    return Err(Diagnostic::error("Operation abandoned").detail(format!(
+                        "{addr}: the wait was abandoned after a second interrupt; the operation may still complete on its own. Run apply again to reconcile."
+                    )));
+                }
                 tokio::select! {
                     result = &mut operation => return result,
                     _ = ticks.tick() => self.line(&format!(
                         "{addr}: Still {verb}... [{}s elapsed]",
                         start.elapsed().as_secs()
                     )),
+                    changed = abandon.changed() => {
+                        if changed.is_err() {
+                            // The sender is gone: nobody can abandon any more.
+                            return operation.await;
+                        }
+                    }
                 }
             }
         })
@@ -250,6 +274,44 @@ fn id_of(v: &Value) -> Option<String> {
 }
 
 impl Executor for ApplyExecutor<'_> {
+    fn invoke_action(
+        &self,
+        action: &ActionInstance,
+        triggered_by: Option<&ResourceInstanceAddr>,
+    ) -> Result<(), Diagnostic> {
+        let provider = self
+            .providers
+            .for_type(&action.addr.type_name, action.span)?
+            .clone();
+        let name = match triggered_by {
+            Some(t) => format!("{} (triggered by {t})", action.addr),
+            None => action.addr.to_string(),
+        };
+        let start = Instant::now();
+        self.line(&format!("Action started: {name}"));
+        let progress = |text: &str| self.line(&format!("Action {name}: {text}"));
+        let invoking = provider.invoke_action(ActionRequest {
+            type_name: &action.addr.type_name,
+            config: &action.config,
+            progress: &progress,
+        });
+        let outcome = self.with_progress(&name, "invoking", invoking);
+        match outcome {
+            Ok(()) => {
+                self.line(&format!(
+                    "Action complete: {name} after {}",
+                    Self::elapsed(start)
+                ));
+                lock(&self.applied).actions += 1;
+                Ok(())
+            }
+            Err(d) => {
+                self.line(&format!("Action failed: {name}"));
+                Err(d)
+            }
+        }
+    }
+
     fn dependencies(&self, inst: &ResourceInstanceAddr, deps: &Dependencies) {
         let names = deps
             .resource_addresses()

@@ -68,11 +68,17 @@ pub struct PlanOptions {
     pub excludes: Vec<String>,
     /// `-parallelism=N`: how many changes of one layer are applied at once.
     pub parallelism: usize,
+    /// How provisioning operations (power resources) are scheduled.
+    pub provisioning: super::schedule::ProvisioningStrategy,
+    /// Set (by the first Ctrl-C) to start no new operation; running ones finish.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The values and dependencies learnt while planning, which apply needs again.
 pub struct PlanResult {
     pub plan: Plan,
+    /// Every action instance of the configuration, evaluated after the walk.
+    pub actions: Vec<super::actions::ActionInstance>,
     pub values: ModuleValues,
     /// For every instance in configuration: the instances it depends on.
     pub dependencies: BTreeMap<ResourceInstanceAddr, Dependencies>,
@@ -97,22 +103,31 @@ type JobOutcome = Option<Result<Value, Diagnostic>>;
 fn run_jobs(
     jobs: &mut [Job],
     parallelism: usize,
+    stop: &std::sync::atomic::AtomicBool,
     run: &(dyn Fn(&Job) -> Option<Result<Value, Diagnostic>> + Sync),
-) {
+) -> Vec<usize> {
     let todo: Vec<usize> = (0..jobs.len())
         .filter(|i| jobs[*i].outcome.is_some())
         .collect();
     if todo.is_empty() {
-        return;
+        return Vec::new();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: std::sync::Mutex<Vec<(usize, JobOutcome)>> = Default::default();
+    let not_started: std::sync::Mutex<Vec<usize>> = Default::default();
     let shared: &[Job] = jobs;
     std::thread::scope(|scope| {
         for _ in 0..parallelism.clamp(1, todo.len()) {
             scope.spawn(|| loop {
                 let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(&i) = todo.get(n) else { break };
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    not_started
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(i);
+                    continue;
+                }
                 let out = run(&shared[i]);
                 results
                     .lock()
@@ -124,6 +139,85 @@ fn run_jobs(
     for (i, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         jobs[i].outcome = out;
     }
+    let mut left = not_started.into_inner().unwrap_or_else(|p| p.into_inner());
+    left.sort_unstable();
+    left
+}
+
+fn lock_scheduler(
+    m: &std::sync::Mutex<super::schedule::Scheduler>,
+) -> std::sync::MutexGuard<'_, super::schedule::Scheduler> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs the provisioning jobs whose `outcome` is set as `scheduler` decides (chains, slots,
+/// waves, canary, failure budget), storing each result. Returns the jobs never started and why.
+fn run_scheduled(
+    jobs: &mut [Job],
+    mode: super::schedule::ProvisioningMode,
+    strategy: &super::schedule::ProvisioningStrategy,
+    stop: &std::sync::atomic::AtomicBool,
+    run: &(dyn Fn(&Job) -> Option<Result<Value, Diagnostic>> + Sync),
+) -> (Vec<usize>, Option<super::schedule::StopReason>) {
+    use super::schedule::{Next, Scheduler};
+    use std::sync::atomic::Ordering;
+    let todo: Vec<usize> = (0..jobs.len())
+        .filter(|i| jobs[*i].outcome.is_some())
+        .collect();
+    if todo.is_empty() {
+        return (Vec::new(), None);
+    }
+    let scheduler = std::sync::Mutex::new(Scheduler::new(todo.len(), mode, strategy));
+    let wake = std::sync::Condvar::new();
+    let results: std::sync::Mutex<Vec<(usize, JobOutcome)>> = Default::default();
+    let shared: &[Job] = jobs;
+    let threads = match mode {
+        super::schedule::ProvisioningMode::Sequential => 1,
+        super::schedule::ProvisioningMode::Parallel => strategy.slots.clamp(1, todo.len()),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut s = lock_scheduler(&scheduler);
+                loop {
+                    if stop.load(Ordering::SeqCst) {
+                        s.interrupt();
+                    }
+                    match s.next_step() {
+                        Next::Start(n) => {
+                            drop(s);
+                            let i = todo[n];
+                            let out = run(&shared[i]);
+                            let ok = matches!(out, Some(Ok(_)));
+                            results
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push((i, out));
+                            s = lock_scheduler(&scheduler);
+                            s.finished(ok);
+                            wake.notify_all();
+                        }
+                        Next::Wait => {
+                            // Woken when a job ends; the timeout notices an interrupt.
+                            s = wake
+                                .wait_timeout(s, std::time::Duration::from_millis(200))
+                                .map(|(g, _)| g)
+                                .unwrap_or_else(|p| p.into_inner().0);
+                        }
+                        Next::Done => {
+                            wake.notify_all();
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    for (i, out) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        jobs[i].outcome = out;
+    }
+    let (left, why) = lock_scheduler(&scheduler).not_started();
+    (left.into_iter().map(|n| todo[n]).collect(), why)
 }
 
 /// Instances in layers: each layer holds the instances whose references to other instances of
@@ -161,7 +255,10 @@ struct Acc {
     /// once, not as errors of their own (Terraform's upstream-failed rule).
     failed: BTreeSet<ResourceInstanceAddr>,
     skipped: Vec<String>,
+    /// Instances the scheduler never started, by the reason it stopped.
+    not_started: BTreeMap<String, Vec<String>>,
     diags: Diagnostics,
+    actions: Vec<super::actions::ActionInstance>,
 }
 
 /// What one instance depends on: particular instances (a reference whose key is known for the
@@ -468,7 +565,7 @@ impl<'a> Walk<'a> {
 }
 
 /// The type of an unknown value that stands for a whole planned object.
-fn planned_unknown(block: &Block) -> Value {
+pub fn planned_unknown(block: &Block) -> Value {
     Value::Unknown(block.implied_type())
 }
 
@@ -500,6 +597,19 @@ pub trait Executor: Sync {
     ) -> Result<Value, Diagnostic>;
     /// Records the dependencies of an instance for the state file.
     fn dependencies(&self, _inst: &ResourceInstanceAddr, _deps: &Dependencies) {}
+    /// Invokes an action an `action_trigger` fired.
+    fn invoke_action(
+        &self,
+        action: &super::actions::ActionInstance,
+        _triggered_by: Option<&ResourceInstanceAddr>,
+    ) -> Result<(), Diagnostic> {
+        Err(Diagnostic::error("Actions cannot run here")
+            .detail(format!(
+                "{} was triggered, but this run does not invoke actions.",
+                action.addr
+            ))
+            .at(action.span))
+    }
 }
 
 /// The provisioners of one instance, evaluated for its object (`self`) at a moment.
@@ -548,8 +658,10 @@ pub fn walk_module(
         in_config,
         failed: _,
         skipped,
+        not_started,
         mut diags,
         pending: _,
+        actions,
     } = acc;
     // Instances in state that the configuration no longer has.
     for (inst, state) in ctx.prior.instances() {
@@ -648,6 +760,12 @@ pub fn walk_module(
             }
         }
     }
+    for (why, instances) in &not_started {
+        diags.push(Diagnostic::warning("Not started").detail(format!(
+            "These instances were not started because {why}: {}.",
+            instances.join(", ")
+        )));
+    }
     if !skipped.is_empty() {
         diags.push(
             Diagnostic::warning("Skipped because a dependency failed").detail(format!(
@@ -706,6 +824,7 @@ pub fn walk_module(
     (
         Some(PlanResult {
             plan,
+            actions,
             values,
             dependencies,
         }),
@@ -922,6 +1041,13 @@ fn walk_one(
                     }
                 };
                 let addr = resource_addr(r, path);
+                let triggers = match super::actions::triggers_of(r) {
+                    Ok(t) => t,
+                    Err(d) => {
+                        acc.diags.push(d);
+                        Vec::new()
+                    }
+                };
                 let context = match r.mode {
                     ResourceMode::Managed => format!("resource {:?} {:?}", r.type_name, r.name),
                     ResourceMode::Data => format!("data {:?} {:?}", r.type_name, r.name),
@@ -1096,13 +1222,40 @@ fn walk_one(
                                 job.outcome = Some(Err(Diagnostic::error("not run")));
                             }
                         }
-                        run_jobs(&mut jobs, opts.parallelism, &|job: &Job| {
+                        let run = |job: &Job| {
                             let c = job.change.as_ref()?;
                             let provs = |v: &Value, when: When| {
                                 walk.provisioners(r, &job.bindings, v, when)
                             };
                             Some(exec.execute(c, r, &job.config, &provs))
-                        });
+                        };
+                        // Power operations are scheduled within the provisioning slots; their
+                        // mode comes from the configuration unless the command line overrides it.
+                        let provisioning = jobs
+                            .iter()
+                            .find(|j| j.outcome.is_some())
+                            .and_then(|j| provider.provisioning_mode(&r.type_name, &j.config))
+                            .map(|m| opts.provisioning.mode.unwrap_or(m));
+                        let (not_started, why) = match provisioning {
+                            Some(mode) => {
+                                run_scheduled(&mut jobs, mode, &opts.provisioning, &opts.stop, &run)
+                            }
+                            None => {
+                                let left = run_jobs(&mut jobs, opts.parallelism, &opts.stop, &run);
+                                let why = (!left.is_empty())
+                                    .then_some(super::schedule::StopReason::Interrupted);
+                                (left, why)
+                            }
+                        };
+                        for i in not_started {
+                            let job = &mut jobs[i];
+                            job.outcome = None;
+                            acc.failed.insert(job.inst.clone());
+                            acc.not_started
+                                .entry(why.clone().map(|w| w.to_string()).unwrap_or_default())
+                                .or_default()
+                                .push(job.inst.to_string());
+                        }
                     }
                     for job in jobs {
                         let Job {
@@ -1121,6 +1274,23 @@ fn walk_one(
                                 acc.failed.insert(inst.clone());
                             }
                             None => {}
+                        }
+                        if let Some(c) = change.as_ref().filter(|c| c.action != Action::NoOp) {
+                            if exec.is_none() || !acc.failed.contains(&inst) {
+                                for t in &triggers {
+                                    match super::actions::triggered_addresses(
+                                        &walk, t, path, &bindings, c.action,
+                                    ) {
+                                        Ok(addrs) => acc.plan.action_invocations.extend(
+                                            addrs.into_iter().map(|a| super::ActionInvocation {
+                                                addr: a,
+                                                triggered_by: Some(inst.clone()),
+                                            }),
+                                        ),
+                                        Err(d) => acc.diags.push(d.address(inst.to_string())),
+                                    }
+                                }
+                            }
                         }
                         if change.as_ref().is_some_and(|c| c.action != Action::NoOp)
                             && exec.is_none()
@@ -1151,7 +1321,52 @@ fn walk_one(
             }
         }
     }
+    run_module_actions(ctx, exec, path, &walk, acc);
     walk.values
+}
+
+/// Evaluates the module's actions now that every value is final, and (when applying) invokes
+/// the ones that changes of this module triggered, in the order they were triggered.
+fn run_module_actions(
+    ctx: &PlanContext,
+    exec: Option<&dyn Executor>,
+    path: &ModuleInstance,
+    walk: &Walk,
+    acc: &mut Acc,
+) {
+    let mut instances = Vec::new();
+    for a in &walk.module.actions {
+        match super::actions::evaluate_action(walk, a, path, ctx.providers, ctx.sources) {
+            Ok(v) => instances.extend(v),
+            Err(ds) => ds.into_iter().for_each(|d| acc.diags.push(d)),
+        }
+    }
+    let triggered: Vec<super::ActionInvocation> = acc
+        .plan
+        .action_invocations
+        .iter()
+        .filter(|i| i.addr.module == *path && i.triggered_by.is_some())
+        .cloned()
+        .collect();
+    for inv in triggered {
+        let Some(action) = instances.iter().find(|a| a.addr == inv.addr) else {
+            acc.diags.push(
+                Diagnostic::error("Reference to undeclared action")
+                    .detail(format!(
+                        "{} triggers {}, which is not declared (or has no such instance) in this module.",
+                        inv.triggered_by.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                        inv.addr
+                    )),
+            );
+            continue;
+        };
+        if let Some(exec) = exec {
+            if let Err(d) = exec.invoke_action(action, inv.triggered_by.as_ref()) {
+                acc.diags.push(d.address(action.addr.to_string()));
+            }
+        }
+    }
+    acc.actions.extend(instances);
 }
 
 /// Plans (and applies) every instance of a module call: its inputs become the child's

@@ -1,12 +1,14 @@
 //! Plans: the changes that bring recorded state to the configuration, with Terraform's actions
 //! and reasons. Built by the engine, rendered by `render::plan`, applied by `exec`.
 
+pub mod actions;
 pub mod build;
 pub mod expand;
 pub mod import;
 pub mod provisioner;
 pub mod refactor;
 pub mod saved;
+pub mod schedule;
 pub mod targeting;
 
 use crate::addr::ResourceInstanceAddr;
@@ -121,6 +123,16 @@ pub struct Plan {
     pub output_changes: Vec<OutputChange>,
     /// A destroy plan (`-destroy`).
     pub destroy: bool,
+    /// Actions that resource changes trigger (`action_trigger`), in the order they run.
+    pub action_invocations: Vec<ActionInvocation>,
+}
+
+/// An action a plan invokes: by an `action_trigger` of a changed instance, or by `-invoke`.
+#[derive(Clone, Debug)]
+pub struct ActionInvocation {
+    pub addr: actions::ActionAddr,
+    /// The instance whose change triggers it; `None` for `-invoke`.
+    pub triggered_by: Option<ResourceInstanceAddr>,
 }
 
 impl Plan {

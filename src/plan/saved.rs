@@ -676,6 +676,7 @@ impl SavedPlan {
                 resource_changes,
                 output_changes,
                 destroy: file.options.destroy,
+                action_invocations: Vec::new(),
             },
             variables,
             prior: PriorState {

@@ -96,6 +96,17 @@ pub trait Provider: Send + Sync {
         config: &'a Value,
     ) -> BoxFuture<'a, Result<Value, Diagnostic>>;
 
+    /// Whether instances of `type_name` provision machines (power on, then wait until they are
+    /// up), and the mode their configuration asks for. The executor schedules such instances
+    /// within the headnode's provisioning slots instead of by `-parallelism`.
+    fn provisioning_mode(
+        &self,
+        _type_name: &str,
+        _config: &Value,
+    ) -> Option<crate::plan::schedule::ProvisioningMode> {
+        None
+    }
+
     /// Invokes an action. Providers without actions say so.
     fn invoke_action<'a>(
         &'a self,

@@ -145,6 +145,7 @@ fn sample() -> SavedPlan {
                 },
             ],
             destroy: false,
+            action_invocations: Vec::new(),
         },
         variables: [
             ("count".to_string(), Value::int(2)),

@@ -8,7 +8,7 @@ use super::structured::{Change, Matcher};
 use super::values::implied_block;
 use super::{sorted_changes, HumanOptions, SchemaLookup};
 use crate::config::ResourceMode;
-use crate::plan::{Action, ActionReason, Plan, ResourceChange};
+use crate::plan::{Action, ActionInvocation, ActionReason, Plan, ResourceChange};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -31,8 +31,13 @@ pub(super) fn render(plan: &Plan, schemas: &dyn SchemaLookup, opts: &HumanOption
     }
     let outputs = render_outputs(plan, p);
 
+    let invoked: Vec<&ActionInvocation> = plan
+        .action_invocations
+        .iter()
+        .filter(|i| i.triggered_by.is_none())
+        .collect();
     let mut out = String::new();
-    if changes.is_empty() && outputs.is_empty() {
+    if changes.is_empty() && outputs.is_empty() && invoked.is_empty() {
         if opts.errored {
             out.push_str(&p.paint(
                 "\n[reset][bold][red]Planning failed.[reset][bold] {} encountered an error while generating this plan.[reset]\n\n",
@@ -90,16 +95,38 @@ pub(super) fn render(plan: &Plan, schemas: &dyn SchemaLookup, opts: &HumanOption
             out.push('\n');
             out.push_str(&render_resource_change(c, schemas, p));
             out.push('\n');
+            let triggered: Vec<String> = plan
+                .action_invocations
+                .iter()
+                .filter(|i| i.triggered_by.as_ref() == Some(&c.addr))
+                .map(|i| format!("      # then invokes {}\n", i.addr))
+                .collect();
+            if !triggered.is_empty() {
+                out.push_str("\n    # Actions to be invoked after this change, in order:\n");
+                out.push_str(&triggered.concat());
+            }
         }
         let n = |a: Action| counts.get(&a).copied().unwrap_or(0);
         let replaced = n(Action::DeleteThenCreate) + n(Action::CreateThenDelete);
         out.push_str(&p.paint("\n[bold]Plan:[reset] ", &[]));
         let _ = writeln!(
             out,
-            "{} to add, {} to change, {} to destroy.",
+            "{} to add, {} to change, {} to destroy.{}",
             n(Action::Create) + replaced,
             n(Action::Update),
-            n(Action::Delete) + replaced
+            n(Action::Delete) + replaced,
+            actions_suffix(plan)
+        );
+    } else if !invoked.is_empty() {
+        let _ = writeln!(out, "\n{product} will invoke the following action(s):");
+        for i in &invoked {
+            let _ = writeln!(out, "\n  # {} will be invoked", i.addr);
+        }
+        out.push_str(&p.paint("\n[bold]Plan:[reset] ", &[]));
+        let _ = writeln!(
+            out,
+            "0 to add, 0 to change, 0 to destroy.{}",
+            actions_suffix(plan)
         );
     }
 
@@ -309,6 +336,14 @@ pub(super) fn word_wrap(s: &str, width: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// " Actions: N to invoke." after the plan's counts, when it invokes actions (Terraform 1.14).
+fn actions_suffix(plan: &Plan) -> String {
+    match plan.action_invocations.len() {
+        0 => String::new(),
+        n => format!(" Actions: {n} to invoke."),
+    }
 }
 
 #[cfg(test)]

@@ -212,6 +212,7 @@ fn plan_messages_skip_no_ops_and_data_deletions_and_list_output_actions() {
             },
         ],
         destroy: false,
+        action_invocations: Vec::new(),
     };
     let ms = plan_messages(&plan);
     let texts: Vec<&str> = ms.iter().map(|m| m.text.as_str()).collect();
