@@ -7,6 +7,7 @@ pub mod config;
 pub mod diag;
 pub mod eval;
 pub mod exec;
+pub mod fmt;
 pub mod graph;
 pub mod plan;
 pub mod provider;

@@ -55,6 +55,11 @@ fn the_language_core_imports_nothing_from_outer_layers() {
     check("diag", &outer);
     check("config", &[&outer[..], &["crate::eval"]].concat());
     check("eval", &outer);
+    // The formatter works on text alone: it parses, it never evaluates.
+    check(
+        "fmt",
+        &[&outer[..], &["crate::eval", "crate::graph"]].concat(),
+    );
     // Planning is synchronous: no async runtime, network or processes.
     check("graph", &outer);
     check(

@@ -3,6 +3,7 @@
 
 mod apply;
 mod console;
+mod fmt;
 mod force_unlock;
 mod graph;
 mod inputs;
@@ -42,6 +43,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Evaluate expressions interactively in a module's scope, like `terraform console`.
     Console(console::ConsoleArgs),
+    /// Rewrite `.tf` and `.tfvars` files in Terraform's canonical layout, like `terraform fmt`.
+    Fmt(fmt::FmtArgs),
     /// Print the dependency graph as Graphviz DOT, like `terraform graph`.
     Graph(graph::GraphArgs),
     /// Show what apply would change, like `terraform plan`.
@@ -155,6 +158,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Validate(a) => validate::run(a, &ordered),
         Command::Console(a) => console::run(a, &ordered),
+        Command::Fmt(a) => fmt::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Plan(a) => plan::run(a, &ordered),
         Command::Apply(a) => apply::run(a, &ordered),
