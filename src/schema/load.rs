@@ -32,6 +32,7 @@ pub const BUILTIN_SCHEMA_FILES: &[(&str, &str)] = &[
     ("null.json", include_str!("../../schema/null.json")),
     ("external.json", include_str!("../../schema/external.json")),
     ("ipmi.json", include_str!("../../schema/ipmi.json")),
+    ("bcm.json", include_str!("../../schema/bcm.json")),
 ];
 
 /// The schema of a built-in provider by its full source address
