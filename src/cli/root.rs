@@ -67,6 +67,10 @@ pub struct RunFlags {
     /// In sequential mode, go on with the next node after a failure.
     #[arg(long = "continue-on-error")]
     pub continue_on_error: bool,
+    /// Answer the BCM data sources from this file (`bcmhcl inventory export`) instead of a
+    /// headnode; nothing can be changed.
+    #[arg(long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
     /// What the lock info names as the operation (set by the command, not a flag).
     #[arg(skip)]
     pub operation: Operation,
@@ -131,6 +135,15 @@ pub fn lock_state(
     bcmhcl::state::lock::acquire(state_path, operation, timeout.unwrap_or(Duration::ZERO))
         .map(Some)
         .map_err(|e| e.to_diagnostic())
+}
+
+/// How expressions of the module in `dir` are evaluated (paths as `terraform -chdir=DIR`).
+fn eval_options(dir: &std::path::Path) -> EvalOptions {
+    EvalOptions {
+        path_root: dir.to_path_buf(),
+        path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+        ..EvalOptions::default()
+    }
 }
 
 pub struct Root {
@@ -205,6 +218,19 @@ impl Root {
         if diags.has_errors() {
             return Err(ExitCode::from(1));
         }
+        let providers = super::providers::provider_registry(
+            &tree,
+            &sources,
+            &inputs,
+            &eval_options(&dir),
+            flags.inventory.as_deref(),
+            super::providers::Purpose::Run,
+            &mut diags,
+        );
+        if diags.has_errors() {
+            report(&diags, &sources);
+            return Err(ExitCode::from(1));
+        }
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -216,11 +242,7 @@ impl Root {
                 return Err(ExitCode::from(1));
             }
         };
-        let eval = EvalOptions {
-            path_root: dir.clone(),
-            path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.clone()),
-            ..EvalOptions::default()
-        };
+        let eval = eval_options(&dir);
         let mut root = Root {
             sources,
             tree,
@@ -229,7 +251,7 @@ impl Root {
             eval,
             store,
             state,
-            providers: bcmhcl::provider::builtin::registry(),
+            providers,
             runtime,
             no_color: flags.no_color,
             stop: Default::default(),

@@ -79,8 +79,15 @@ fn validate_walk(
     inventory: Option<&std::path::Path>,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let providers =
-        super::providers::provider_registry(tree, sources, inputs, opts, inventory, &mut diags);
+    let providers = super::providers::provider_registry(
+        tree,
+        sources,
+        inputs,
+        opts,
+        inventory,
+        super::providers::Purpose::Validate,
+        &mut diags,
+    );
     let runtime = match inventory {
         Some(_) => match tokio::runtime::Builder::new_current_thread()
             .enable_all()
