@@ -11,6 +11,7 @@ mod plan;
 mod root;
 mod show;
 mod state_cmd;
+mod state_key;
 mod terminal;
 mod validate;
 

@@ -144,7 +144,7 @@ impl LocalStore {
         let mut memory = self.memory();
         memory.content_on_disk = state.as_ref().map(write::content_json);
         memory.seen_disk = true;
-        memory.plaintext_with_key = plaintext && self.encryption.is_some();
+        memory.plaintext_with_key = plaintext && state.is_some() && self.encryption.is_some();
         drop(memory);
         // Operations recorded after the last full write (a run that ended before it could
         // write the whole state) are replayed, so that nothing completed is lost.
@@ -199,7 +199,7 @@ impl LocalStore {
                     io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
                 ) =>
             {
-                return Ok((None, true))
+                return Ok((None, false))
             }
             Err(e) => {
                 return Err(StateError::Read {
@@ -824,10 +824,13 @@ mod tests {
                 key("pw").open(Content::State, &backup).unwrap(),
                 plaintext.as_bytes()
             );
-            // Without a key nothing warns.
+            // Without a key, or without a state file yet, nothing warns.
             let plain = LocalStore::new(dir.path().join("other.tfstate"));
             plain.load().unwrap();
             assert!(plain.plaintext_warning().is_none());
+            let first_run = store(&dir.path().join("new.tfstate"), "pw");
+            assert!(first_run.load().unwrap().is_none());
+            assert!(first_run.plaintext_warning().is_none());
         }
 
         #[test]
