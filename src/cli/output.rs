@@ -47,7 +47,8 @@ pub fn run(args: OutputArgs) -> ExitCode {
             };
         }
         Err(e) => {
-            eprintln!("Error: {e}");
+            let d = e.to_diagnostic();
+            eprintln!("Error: {}\n\n{}", d.summary, d.detail);
             return ExitCode::from(1);
         }
     };
