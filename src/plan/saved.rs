@@ -885,9 +885,6 @@ impl SavedPlan {
     }
 }
 
-/// A hash of the module's configuration files: each file's name and text, in name order,
-/// with their lengths so that no two different sets of files hash alike. Only the files'
-
 /// The text of a plan file's `bytes`: opened with `encryption` when sealed. Bytes that are not
 /// UTF-8 are passed on lossily, so that the plan reader reports them as not a plan.
 pub fn open_plan_bytes(
@@ -913,6 +910,8 @@ pub fn open_plan_bytes(
     Ok(String::from_utf8_lossy(&plain).into_owned())
 }
 
+/// A hash of the module's configuration files: each file's name and text, in name order,
+/// with their lengths so that no two different sets of files hash alike. Only the files'
 /// names count, not where the directory is, so a plan applies from another working directory.
 pub fn configuration_hash(module: &Module, sources: &SourceMap) -> String {
     use sha2::{Digest, Sha256};

@@ -800,9 +800,9 @@ mod tests {
             LocalStore::new(&path).save(&mut first).unwrap();
             let plaintext = fs::read_to_string(&path).unwrap();
 
-            let store = store(&path, "pw");
-            let mut state = store.load().unwrap().unwrap();
-            let warning = store.plaintext_warning().unwrap();
+            let keyed = store(&path, "pw");
+            let mut state = keyed.load().unwrap().unwrap();
+            let warning = keyed.plaintext_warning().unwrap();
             assert!(
                 warning.detail.contains("next write encrypts it"),
                 "{warning:?}"
@@ -814,11 +814,11 @@ mod tests {
                     sensitive: false,
                 },
             );
-            store.save(&mut state).unwrap();
-            assert!(store.plaintext_warning().is_none());
+            keyed.save(&mut state).unwrap();
+            assert!(keyed.plaintext_warning().is_none());
             assert!(encryption::is_sealed(&fs::read(&path).unwrap()));
             // The backup holds the plaintext state from before, sealed.
-            let backup = fs::read(store.backup_path()).unwrap();
+            let backup = fs::read(keyed.backup_path()).unwrap();
             assert!(encryption::is_sealed(&backup));
             assert_eq!(
                 key("pw").open(Content::State, &backup).unwrap(),
