@@ -144,7 +144,8 @@ fn saved_plan(args: &ApplyArgs, ordered: &[VarFlag]) -> Result<Option<SavedPlan>
     let Some(path) = args.run.dir.as_ref().filter(|p| !p.is_dir()) else {
         return Ok(None);
     };
-    let saved = SavedPlan::read(path).map_err(|e| e.to_diagnostic())?;
+    let key = super::state_key::from_env()?;
+    let saved = SavedPlan::read_with(path, key.as_ref()).map_err(|e| e.to_diagnostic())?;
     if !ordered.is_empty() {
         return Err(Diagnostic::error("Can't set variables when applying a saved plan").detail(
             "The -var and -var-file options cannot be used when applying a saved plan file, because a saved plan includes the variable values that were set when it was created.",

@@ -15,6 +15,7 @@ mod root;
 mod show;
 mod sim;
 mod state_cmd;
+mod state_key;
 mod terminal;
 mod validate;
 

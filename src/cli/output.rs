@@ -1,7 +1,6 @@
 //! `bcmhcl output [NAME]`: root module outputs from the state, like `terraform output`.
 
 use super::terminal::stdout_line;
-use bcmhcl::state::LocalStore;
 use bcmhcl::value::value_to_json;
 use clap::Args;
 use std::path::PathBuf;
@@ -26,11 +25,17 @@ pub struct OutputArgs {
 }
 
 pub fn run(args: OutputArgs) -> ExitCode {
-    let store = LocalStore::new(
+    let store = match super::state_key::store(
         args.state
             .clone()
             .unwrap_or_else(|| PathBuf::from("terraform.tfstate")),
-    );
+    ) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("Error: {}\n\n{}", d.summary, d.detail);
+            return ExitCode::from(1);
+        }
+    };
     let state = match store.load() {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -42,7 +47,8 @@ pub fn run(args: OutputArgs) -> ExitCode {
             };
         }
         Err(e) => {
-            eprintln!("Error: {e}");
+            let d = e.to_diagnostic();
+            eprintln!("Error: {}\n\n{}", d.summary, d.detail);
             return ExitCode::from(1);
         }
     };

@@ -79,7 +79,10 @@ fn save(
         bcmhcl_version: VERSION.to_string(),
         timestamp: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
     };
-    saved.write(path).map_err(|e| e.to_diagnostic())
+    // Sealed with the state's key: the plan holds the same secrets as the state.
+    saved
+        .write_with(path, root.store.encryption())
+        .map_err(|e| e.to_diagnostic())
 }
 
 pub fn run(mut args: PlanArgs, ordered: &[VarFlag]) -> ExitCode {

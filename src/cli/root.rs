@@ -182,12 +182,18 @@ impl Root {
         let mut sources = SourceMap::new();
         let (tree, mut diags) = load_module_tree(&dir, &mut sources);
         let inputs = gather(&dir, ordered, &mut sources, &mut diags);
-        let store = LocalStore::new(
+        let store = match super::state_key::store(
             flags
                 .state
                 .clone()
                 .unwrap_or_else(|| dir.join("terraform.tfstate")),
-        );
+        ) {
+            Ok(s) => s,
+            Err(d) => {
+                report(&Diagnostics::from(d), &sources);
+                return Err(ExitCode::from(1));
+            }
+        };
         // The lock is taken before the state is read and held until the run ends.
         let lock = match lock_state(
             flags.lock,
@@ -202,7 +208,12 @@ impl Root {
             }
         };
         let mut state = match store.load() {
-            Ok(s) => s.unwrap_or_else(State::new),
+            Ok(s) => {
+                if let Some(warning) = store.plaintext_warning() {
+                    diags.push(warning);
+                }
+                s.unwrap_or_else(State::new)
+            }
             Err(e) => {
                 diags.push(e.to_diagnostic());
                 State::new()

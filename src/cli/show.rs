@@ -5,12 +5,12 @@ use super::apply::Schemas;
 use super::plan::VERSION;
 use super::terminal::{print_diagnostics, stdout_line};
 use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
-use bcmhcl::plan::saved::{PlanFileProblem, SavedPlan, SavedPlanError};
+use bcmhcl::plan::saved::{open_plan_bytes, PlanFileProblem, SavedPlan, SavedPlanError};
 use bcmhcl::render::plan::{
     render_plan_human, render_plan_json_with, render_state_human, render_state_json, JsonOptions,
 };
 use bcmhcl::render::ui_json::go_escape;
-use bcmhcl::state::{LocalStore, State};
+use bcmhcl::state::{encryption, open_state_bytes, Content, State};
 use bcmhcl::value::value_to_json;
 use clap::Args;
 use std::io::{IsTerminal, Write};
@@ -44,15 +44,25 @@ fn fail(args: &ShowArgs, d: Diagnostic) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// A saved plan, or else a state file, as Terraform's `show` accepts either.
+/// A saved plan, or else a state file, as Terraform's `show` accepts either; an encrypted one
+/// is opened with the state key (its header says which of the two it is).
 fn read_path(path: &Path) -> Result<Shown, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
+    let bytes = std::fs::read(path).map_err(|source| {
         SavedPlanError::Read {
             path: path.to_path_buf(),
             source,
         }
         .to_diagnostic()
     })?;
+    let key = super::state_key::from_env()?;
+    if encryption::is_sealed(&bytes) && encryption::sealed_content(&bytes) == Ok(Content::State) {
+        let (text, _) =
+            open_state_bytes(path, bytes, key.as_ref()).map_err(|e| e.to_diagnostic())?;
+        return State::from_json(&text)
+            .map(|s| Shown::State(Some(s)))
+            .map_err(|e| e.to_diagnostic());
+    }
+    let text = open_plan_bytes(path, bytes, key.as_ref()).map_err(|e| e.to_diagnostic())?;
     match SavedPlan::from_json(&text) {
         Ok(p) => Ok(Shown::Plan(Box::new(p))),
         Err(PlanFileProblem::NotAPlan(reason)) => match State::from_json(&text) {
@@ -83,11 +93,14 @@ pub fn run(args: ShowArgs) -> ExitCode {
             Err(d) => return fail(&args, d),
         },
         None => {
-            let store = LocalStore::new(
+            let store = match super::state_key::store(
                 args.state
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("terraform.tfstate")),
-            );
+            ) {
+                Ok(s) => s,
+                Err(d) => return fail(&args, d),
+            };
             match store.load() {
                 Ok(s) => Shown::State(s),
                 Err(e) => return fail(&args, e.to_diagnostic()),

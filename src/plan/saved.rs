@@ -43,7 +43,9 @@
 //!
 //! The file holds the values of sensitive variables and attributes in clear text, as
 //! Terraform's plan files do, so it is written with mode 0600, atomically (a temporary file in
-//! the same directory, synced, then renamed over the target).
+//! the same directory, synced, then renamed over the target). With a state key
+//! (`write_with`), the document above is sealed whole in an envelope of content `plan`
+//! (`crate::state::encryption`); `read_with` opens it, and still reads plaintext plans.
 
 use super::build::PlanOptions;
 use super::{Action, ActionReason, AttrPath, OutputChange, PathStep, Plan, ResourceChange};
@@ -52,6 +54,7 @@ use crate::config::tfvars::Assigned;
 use crate::config::{Module, ResourceMode};
 use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::eval::module::{InputValue, RawInput};
+use crate::state::encryption::{self, Content, CryptError, Encryption};
 use crate::state::State;
 use crate::value::{value_from_json, value_to_json, Number, Type, Value};
 use serde::{Deserialize, Serialize};
@@ -139,6 +142,10 @@ pub enum SavedPlanError {
         path: PathBuf,
         problem: PlanFileProblem,
     },
+    #[error("{} is encrypted, and no state key is set", path.display())]
+    NoKey { path: PathBuf },
+    #[error("{} cannot be decrypted: {source}", path.display())]
+    Crypt { path: PathBuf, source: CryptError },
 }
 
 impl SavedPlanError {
@@ -163,6 +170,26 @@ impl SavedPlanError {
                 "The file {} cannot be applied or shown: {problem}.",
                 path.display()
             )),
+            SavedPlanError::NoKey { path } => Diagnostic::error("Encrypted plan without a key")
+                .detail(format!(
+                    "The plan file {} is encrypted, and no state key is set. Set \
+                     BCMHCL_STATE_PASSPHRASE to the passphrase it was encrypted with, or \
+                     BCMHCL_STATE_KEY_FILE to the file holding it.",
+                    path.display()
+                )),
+            SavedPlanError::Crypt { path, source } => {
+                Diagnostic::error("Failed to decrypt plan file").detail(match source {
+                    CryptError::WrongKey => format!(
+                        "The plan file is encrypted and the key does not open it: {} was \
+                         encrypted with another passphrase or key file.",
+                        path.display()
+                    ),
+                    other => format!(
+                        "The encrypted plan file {} cannot be used: {other}.",
+                        path.display()
+                    ),
+                })
+            }
         }
     }
 }
@@ -696,23 +723,53 @@ impl SavedPlan {
         })
     }
 
-    /// Reads a plan file.
+    /// Reads a plaintext plan file.
     pub fn read(path: &Path) -> Result<SavedPlan, SavedPlanError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SavedPlanError::Read {
+        SavedPlan::read_with(path, None)
+    }
+
+    /// Reads a plan file, opening it with `encryption` when it is sealed.
+    pub fn read_with(
+        path: &Path,
+        encryption: Option<&Encryption>,
+    ) -> Result<SavedPlan, SavedPlanError> {
+        let bytes = std::fs::read(path).map_err(|source| SavedPlanError::Read {
             path: path.to_path_buf(),
             source,
         })?;
+        let text = open_plan_bytes(path, bytes, encryption)?;
         SavedPlan::from_json(&text).map_err(|problem| SavedPlanError::Problem {
             path: path.to_path_buf(),
             problem,
         })
     }
 
-    /// Writes the plan file atomically and readable by its owner only.
+    /// Writes the plan file in plaintext.
     pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
+        self.write_with(path, None)
+    }
+
+    /// Writes the plan file atomically and readable by its owner only, sealed with
+    /// `encryption` when given.
+    pub fn write_with(
+        &self,
+        path: &Path,
+        encryption: Option<&Encryption>,
+    ) -> Result<(), SavedPlanError> {
         let fail = |source| SavedPlanError::Write {
             path: path.to_path_buf(),
             source,
+        };
+        let text = self.to_json();
+        let bytes = match encryption {
+            None => text.into_bytes(),
+            Some(e) => {
+                let mut sealed = e
+                    .seal(Content::Plan, text.as_bytes())
+                    .map_err(|e| fail(std::io::Error::other(e)))?;
+                sealed.push(b'\n');
+                sealed
+            }
         };
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
@@ -732,7 +789,7 @@ impl SavedPlan {
                 options.mode(0o600);
             }
             let mut f = options.open(&tmp)?;
-            f.write_all(self.to_json().as_bytes())?;
+            f.write_all(&bytes)?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)
         })();
@@ -827,6 +884,31 @@ impl SavedPlan {
             differences.join("\n")
         )))
     }
+}
+
+/// The text of a plan file's `bytes`: opened with `encryption` when sealed. Bytes that are not
+/// UTF-8 are passed on lossily, so that the plan reader reports them as not a plan.
+pub fn open_plan_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    encryption: Option<&Encryption>,
+) -> Result<String, SavedPlanError> {
+    if !encryption::is_sealed(&bytes) {
+        return Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()));
+    }
+    let Some(e) = encryption else {
+        return Err(SavedPlanError::NoKey {
+            path: path.to_path_buf(),
+        });
+    };
+    let plain = e
+        .open(Content::Plan, &bytes)
+        .map_err(|source| SavedPlanError::Crypt {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(String::from_utf8_lossy(&plain).into_owned())
 }
 
 /// A hash of the module's configuration files: each file's name and text, in name order,

@@ -1,5 +1,6 @@
 //! What can go wrong reading, writing and storing state, in words meant for the user.
 
+use super::encryption::CryptError;
 use crate::diag::Diagnostic;
 use std::fmt;
 use std::io;
@@ -83,6 +84,29 @@ pub enum StateError {
     #[error("Failed to read state file {}: {source}", .path.display())]
     Read { path: PathBuf, source: io::Error },
 
+    /// The file at `path` is encrypted and no key was given.
+    #[error(
+        "{} is encrypted, and no state key is set. Set BCMHCL_STATE_PASSPHRASE to the passphrase \
+         it was encrypted with, or BCMHCL_STATE_KEY_FILE to the file holding it.",
+        .path.display()
+    )]
+    NoKey { path: PathBuf },
+
+    /// The encrypted file at `path` could not be opened with the key given.
+    #[error("{}", crypt_text(.path, .source))]
+    Crypt { path: PathBuf, source: CryptError },
+
+    /// Encrypting the state was asked for without a key.
+    #[error(
+        "No state key is set: set BCMHCL_STATE_PASSPHRASE to a passphrase, or \
+         BCMHCL_STATE_KEY_FILE to a file holding one."
+    )]
+    KeyRequired,
+
+    /// `path` could not be replaced; it is unchanged.
+    #[error("Failed to write {}: {source}. The file is unchanged.", .path.display())]
+    Write { path: PathBuf, source: io::Error },
+
     /// The state could not be saved at `path`.
     #[error("{}", persist_text(.path, .source, .recovery))]
     Persist {
@@ -115,6 +139,16 @@ impl StateError {
             }
             StateError::Read { path, source } => Diagnostic::error("Failed to load state")
                 .detail(format!("Error reading {}: {source}", path.display())),
+            StateError::NoKey { .. } => {
+                Diagnostic::error("Encrypted state without a key").detail(self.to_string())
+            }
+            StateError::Crypt { .. } => {
+                Diagnostic::error("Failed to decrypt state").detail(self.to_string())
+            }
+            StateError::KeyRequired => Diagnostic::error("No state key").detail(self.to_string()),
+            StateError::Write { .. } => {
+                Diagnostic::error("Failed to write state").detail(self.to_string())
+            }
             StateError::Persist { .. } => {
                 Diagnostic::error("Failed to persist state to backend").detail(self.to_string())
             }
@@ -157,6 +191,21 @@ fn unsupported_version_text(version: u64, created_by: Option<&str>) -> String {
                  which reads and writes format version {STATE_FORMAT_VERSION}. {origin}"
             )
         }
+    }
+}
+
+fn crypt_text(path: &std::path::Path, source: &CryptError) -> String {
+    match source {
+        CryptError::WrongKey => format!(
+            "The state is encrypted and the key does not open it: {} was encrypted with another \
+             passphrase or key file. Set BCMHCL_STATE_PASSPHRASE (or BCMHCL_STATE_KEY_FILE) to \
+             the one it was encrypted with.",
+            path.display()
+        ),
+        other => format!(
+            "The encrypted file {} cannot be used: {other}.",
+            path.display()
+        ),
     }
 }
 

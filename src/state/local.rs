@@ -5,10 +5,18 @@
 //! writes a temporary file in the same directory, syncs it and renames it over the old one, so
 //! a crash leaves either the old or the new state, never half of one. A lock, when added,
 //! must therefore live on a separate file: the rename replaces the state file's inode.
+//!
+//! With an `Encryption` (`with_encryption`), the state file, the backup, every journal record
+//! and `errored.tfstate` are written sealed (`super::encryption`). A plaintext state is still
+//! read, as OpenTofu's `fallback` reads it while migrating: `plaintext_warning` says so, and the
+//! next write encrypts it (its backup too). A sealed file without a key, with another key, or
+//! damaged is an error, and the file is never overwritten.
 
+use super::encryption::{self, Content, Encryption};
 use super::error::{Recovery, StateError};
 use super::write;
 use super::{State, TERRAFORM_VERSION};
+use crate::diag::Diagnostic;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -30,7 +38,16 @@ pub struct LocalStore {
     /// `<path>.journal`: operations recorded since the last full write (see `record`).
     journal_path: PathBuf,
     errored_path: PathBuf,
+    /// Seals what is written and opens sealed files; `None` writes plaintext.
+    encryption: Option<Encryption>,
     memory: Mutex<Memory>,
+}
+
+/// The form `rewrite_at_rest` leaves the files in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtRest {
+    Plaintext,
+    Encrypted,
 }
 
 #[derive(Debug, Default)]
@@ -43,6 +60,11 @@ struct Memory {
     /// Bytes in the journal since the last full write, and the size of that write.
     journal_bytes: u64,
     full_bytes: u64,
+    /// A key is set and the state file read was plaintext (it is encrypted on the next write).
+    plaintext_with_key: bool,
+    /// Whether the journal's tail was checked for a torn record before this store's first
+    /// append.
+    journal_tail_checked: bool,
 }
 
 impl LocalStore {
@@ -59,8 +81,39 @@ impl LocalStore {
             backup_path: PathBuf::from(backup),
             journal_path: PathBuf::from(journal),
             errored_path: PathBuf::from(ERRORED_STATE_FILE),
+            encryption: None,
             memory: Mutex::new(Memory::default()),
         }
+    }
+
+    /// Encrypts everything this store writes with `encryption` (`None`: plaintext, as
+    /// Terraform), and opens encrypted files with it.
+    pub fn with_encryption(mut self, encryption: Option<Encryption>) -> LocalStore {
+        self.encryption = encryption;
+        self
+    }
+
+    pub fn encryption(&self) -> Option<&Encryption> {
+        self.encryption.as_ref()
+    }
+
+    pub fn journal_path(&self) -> &Path {
+        &self.journal_path
+    }
+
+    /// After `load`: a warning when a key is set but the state file was plaintext, which the
+    /// next write encrypts.
+    pub fn plaintext_warning(&self) -> Option<Diagnostic> {
+        if !self.memory().plaintext_with_key {
+            return None;
+        }
+        Some(
+            Diagnostic::warning("The state is not encrypted yet").detail(format!(
+            "A state key is set, but {} is plaintext. It was read as it is, and the next write \
+             encrypts it (and its backup). Run \"bcmhcl state encrypt\" to encrypt it now.",
+            self.path.display()
+        )),
+        )
     }
 
     /// Where `errored.tfstate` goes when a save fails (the working directory by default).
@@ -87,14 +140,15 @@ impl LocalStore {
     /// The stored state, or `None` when there is no file or it is empty (Terraform treats an
     /// empty file as no state).
     pub fn load(&self) -> Result<Option<State>, StateError> {
-        let state = self.read_disk()?;
+        let (state, plaintext) = self.read_disk()?;
         let mut memory = self.memory();
         memory.content_on_disk = state.as_ref().map(write::content_json);
         memory.seen_disk = true;
+        memory.plaintext_with_key = plaintext && state.is_some() && self.encryption.is_some();
         drop(memory);
         // Operations recorded after the last full write (a run that ended before it could
         // write the whole state) are replayed, so that nothing completed is lost.
-        let replayed = super::journal::replay(&self.journal_path, state)?;
+        let replayed = super::journal::replay(&self.journal_path, state, self.encryption.as_ref())?;
         Ok(replayed)
     }
 
@@ -109,8 +163,19 @@ impl LocalStore {
         addr: &crate::addr::ResourceInstanceAddr,
     ) -> Result<(), StateError> {
         let line = super::journal::entry(state, addr);
-        let appended = super::journal::append(&self.journal_path, &line);
         let mut memory = self.memory();
+        let check_tail = !memory.journal_tail_checked;
+        let appended = match &self.encryption {
+            None => super::journal::append(&self.journal_path, line.as_bytes(), check_tail),
+            Some(e) => match e.seal(Content::JournalRecord, line.trim_end().as_bytes()) {
+                Ok(mut sealed) => {
+                    sealed.push(b'\n');
+                    super::journal::append(&self.journal_path, &sealed, check_tail)
+                }
+                Err(e) => Err(io::Error::other(e)),
+            },
+        };
+        memory.journal_tail_checked |= appended.is_ok();
         // A journal that cannot be written falls back to a full write.
         if let Ok(n) = appended {
             memory.journal_bytes += n;
@@ -122,8 +187,10 @@ impl LocalStore {
         self.save(state)
     }
 
-    fn read_disk(&self) -> Result<Option<State>, StateError> {
-        let text = match fs::read_to_string(&self.path) {
+    /// The state in the file (`None`: no file, or an empty one), and whether the file was
+    /// plaintext.
+    fn read_disk(&self) -> Result<(Option<State>, bool), StateError> {
+        let bytes = match fs::read(&self.path) {
             Ok(t) => t,
             // A path under a regular file cannot exist either.
             Err(e)
@@ -132,7 +199,7 @@ impl LocalStore {
                     io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
                 ) =>
             {
-                return Ok(None)
+                return Ok((None, false))
             }
             Err(e) => {
                 return Err(StateError::Read {
@@ -141,15 +208,28 @@ impl LocalStore {
                 })
             }
         };
+        let (text, plaintext) = open_state_bytes(&self.path, bytes, self.encryption.as_ref())?;
         if text.trim().is_empty() {
-            return Ok(None);
+            return Ok((None, plaintext));
         }
         State::from_json(&text)
-            .map(Some)
+            .map(|s| (Some(s), plaintext))
             .map_err(|e| StateError::Load {
                 path: self.path.clone(),
                 source: Box::new(e),
             })
+    }
+
+    /// `bytes` as written to this store's files: sealed when a key is set.
+    fn sealed(&self, bytes: &[u8]) -> io::Result<Vec<u8>> {
+        match &self.encryption {
+            None => Ok(bytes.to_vec()),
+            Some(e) => {
+                let mut sealed = e.seal(Content::State, bytes).map_err(io::Error::other)?;
+                sealed.push(b'\n');
+                Ok(sealed)
+            }
+        }
     }
 
     /// Writes `state`, recording this build's Terraform version. The serial is incremented
@@ -163,7 +243,9 @@ impl LocalStore {
             // A file that cannot be read is never overwritten (it may be a newer format):
             // the state goes to errored.tfstate instead.
             match self.read_disk() {
-                Ok(on_disk) => memory.content_on_disk = on_disk.as_ref().map(write::content_json),
+                Ok((on_disk, _)) => {
+                    memory.content_on_disk = on_disk.as_ref().map(write::content_json)
+                }
                 Err(e) => return Err(self.recover(state, io::Error::other(e.to_string()))),
             }
             memory.seen_disk = true;
@@ -179,19 +261,29 @@ impl LocalStore {
         let result = (|| {
             if changed && !memory.backup_written {
                 match fs::read(&self.path) {
+                    // A plaintext file being migrated is sealed for the backup as well; a
+                    // sealed one was opened with this key and is kept byte for byte.
+                    Ok(previous)
+                        if self.encryption.is_some() && !encryption::is_sealed(&previous) =>
+                    {
+                        write_atomically(&self.backup_path, &self.sealed(&previous)?)?
+                    }
                     Ok(previous) => write_atomically(&self.backup_path, &previous)?,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                     Err(e) => return Err(e),
                 }
                 memory.backup_written = true;
             }
-            write_atomically(&self.path, text.as_bytes())
+            let bytes = self.sealed(text.as_bytes())?;
+            write_atomically(&self.path, &bytes)?;
+            Ok(bytes.len())
         })();
 
         match result {
-            Ok(()) => {
+            Ok(written) => {
                 memory.content_on_disk = Some(content);
-                memory.full_bytes = text.len() as u64;
+                memory.plaintext_with_key = false;
+                memory.full_bytes = written as u64;
                 memory.journal_bytes = 0;
                 // Everything in the journal is now in the file.
                 super::journal::clear(&self.journal_path);
@@ -207,7 +299,10 @@ impl LocalStore {
     }
 
     fn persist_error(&self, text: String, source: io::Error) -> StateError {
-        let recovery = match write_file(&self.errored_path, text.as_bytes()) {
+        let written = self
+            .sealed(text.as_bytes())
+            .and_then(|bytes| write_file(&self.errored_path, &bytes));
+        let recovery = match written {
             Ok(()) => Recovery::Errored(self.errored_path.clone()),
             Err(error) => Recovery::Unsaved {
                 error,
@@ -224,6 +319,107 @@ impl LocalStore {
     fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
         // A panic while holding the lock leaves nothing half-updated that matters here.
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The text of a state file's `bytes`: opened with `encryption` when sealed, as it is when
+/// plaintext (the flag says which). `path` names the file in errors.
+pub fn open_state_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    encryption: Option<&Encryption>,
+) -> Result<(String, bool), StateError> {
+    let sealed = encryption::is_sealed(&bytes);
+    let bytes = match (sealed, encryption) {
+        (false, _) => bytes,
+        (true, None) => {
+            return Err(StateError::NoKey {
+                path: path.to_path_buf(),
+            })
+        }
+        (true, Some(e)) => e
+            .open(Content::State, &bytes)
+            .map_err(|source| StateError::Crypt {
+                path: path.to_path_buf(),
+                source,
+            })?,
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, !sealed)),
+        Err(_) => Err(StateError::Read {
+            path: path.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::InvalidData, "the file is not UTF-8 text"),
+        }),
+    }
+}
+
+impl LocalStore {
+    /// Rewrites the state file, its backup and its journal in the `target` form, for
+    /// `state encrypt` and `state decrypt`; the caller holds the state lock. Every file is
+    /// read, opened and checked first, and nothing is written unless all of them are usable,
+    /// so a bad file leaves every file as it was. Each file is then replaced atomically, the
+    /// state file last; its content is kept byte for byte (serial and lineage unchanged).
+    /// Files already in the target form are left alone. Returns the files rewritten.
+    pub fn rewrite_at_rest(&self, target: AtRest) -> Result<Vec<PathBuf>, StateError> {
+        if target == AtRest::Encrypted && self.encryption.is_none() {
+            return Err(StateError::KeyRequired);
+        }
+        let backup = self.converted(&self.backup_path, target)?;
+        let state = self.converted(&self.path, target)?;
+        let journal = super::journal::rewrite(
+            &self.journal_path,
+            self.encryption.as_ref(),
+            target == AtRest::Encrypted,
+        )?;
+        let mut done = Vec::new();
+        for (path, bytes) in [
+            (&self.backup_path, backup),
+            (&self.journal_path, journal),
+            (&self.path, state),
+        ] {
+            let Some(bytes) = bytes else { continue };
+            write_atomically(path, &bytes).map_err(|source| StateError::Write {
+                path: path.clone(),
+                source,
+            })?;
+            done.push(path.clone());
+        }
+        Ok(done)
+    }
+
+    /// The state file at `path` in the `target` form, or `None` when it is already in that
+    /// form (or missing or empty). Fails when it does not open or is not a usable state.
+    fn converted(&self, path: &Path, target: AtRest) -> Result<Option<Vec<u8>>, StateError> {
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let (text, plaintext) = open_state_bytes(path, bytes, self.encryption.as_ref())?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        State::from_json(&text).map_err(|e| StateError::Load {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })?;
+        match (target, plaintext) {
+            (AtRest::Encrypted, true) => {
+                self.sealed(text.as_bytes())
+                    .map(Some)
+                    .map_err(|source| StateError::Write {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+            }
+            (AtRest::Plaintext, false) => Ok(Some(text.into_bytes())),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -521,5 +717,269 @@ mod tests {
         let err = LocalStore::new(&path).load().unwrap_err();
         assert!(err.to_string().contains("terraform.tfstate"), "{err}");
         assert_eq!(err.to_diagnostic().summary, "Unsupported state file format");
+    }
+
+    mod encrypted {
+        use super::*;
+        use crate::state::{Content, CryptError, Encryption, KdfParams, Passphrase};
+
+        const FAST: KdfParams = KdfParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+
+        fn key(passphrase: &str) -> Encryption {
+            Encryption::with_kdf_params(Passphrase::new(passphrase).unwrap(), FAST)
+        }
+
+        fn store(path: &Path, passphrase: &str) -> LocalStore {
+            LocalStore::new(path).with_encryption(Some(key(passphrase)))
+        }
+
+        #[test]
+        fn an_encrypted_state_hides_its_content_and_loads_back() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let store = store(&path, "pw");
+            let mut state = one_resource("secret-id-42");
+            store.save(&mut state).unwrap();
+            let bytes = fs::read(&path).unwrap();
+            assert!(bytes.starts_with(crate::state::encryption::MAGIC.as_bytes()));
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(!text.contains("secret-id-42") && !text.contains("null_resource"));
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+            let loaded = LocalStore::new(&path)
+                .with_encryption(Some(key("pw")))
+                .load()
+                .unwrap()
+                .unwrap();
+            assert!(loaded.same_content(&state));
+            assert_eq!(loaded.serial, 1);
+        }
+
+        #[test]
+        fn the_key_is_derived_once_for_many_writes() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let encryption = key("pw");
+            let store = LocalStore::new(&path).with_encryption(Some(encryption.clone()));
+            let mut state = State::new();
+            store.save(&mut state).unwrap();
+            for i in 0..50 {
+                let addr = one_resource("x").instances().next().unwrap().0;
+                state.set_instance(
+                    &addr,
+                    "provider[\"registry.terraform.io/hashicorp/null\"]",
+                    InstanceState::new(InstanceKey::None, serde_json::json!({ "id": i })),
+                );
+                store.record(&mut state, &addr).unwrap();
+                store.save(&mut state).unwrap();
+            }
+            // The next run opens the file and writes it back with the same single key.
+            let next = key("pw");
+            let again = LocalStore::new(&path).with_encryption(Some(next.clone()));
+            let mut loaded = again.load().unwrap().unwrap();
+            loaded.outputs.insert(
+                "o".into(),
+                crate::state::OutputState {
+                    value: crate::value::Value::from("v"),
+                    sensitive: false,
+                },
+            );
+            again.save(&mut loaded).unwrap();
+            assert_eq!((encryption.kdf_runs(), next.kdf_runs()), (1, 1));
+        }
+
+        #[test]
+        fn a_plaintext_state_is_read_with_a_warning_and_encrypted_on_the_next_write() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let mut first = one_resource("1");
+            LocalStore::new(&path).save(&mut first).unwrap();
+            let plaintext = fs::read_to_string(&path).unwrap();
+
+            let keyed = store(&path, "pw");
+            let mut state = keyed.load().unwrap().unwrap();
+            let warning = keyed.plaintext_warning().unwrap();
+            assert!(
+                warning.detail.contains("next write encrypts it"),
+                "{warning:?}"
+            );
+            state.outputs.insert(
+                "o".into(),
+                crate::state::OutputState {
+                    value: crate::value::Value::from("v"),
+                    sensitive: false,
+                },
+            );
+            keyed.save(&mut state).unwrap();
+            assert!(keyed.plaintext_warning().is_none());
+            assert!(encryption::is_sealed(&fs::read(&path).unwrap()));
+            // The backup holds the plaintext state from before, sealed.
+            let backup = fs::read(keyed.backup_path()).unwrap();
+            assert!(encryption::is_sealed(&backup));
+            assert_eq!(
+                key("pw").open(Content::State, &backup).unwrap(),
+                plaintext.as_bytes()
+            );
+            // Without a key, or without a state file yet, nothing warns.
+            let plain = LocalStore::new(dir.path().join("other.tfstate"));
+            plain.load().unwrap();
+            assert!(plain.plaintext_warning().is_none());
+            let first_run = store(&dir.path().join("new.tfstate"), "pw");
+            assert!(first_run.load().unwrap().is_none());
+            assert!(first_run.plaintext_warning().is_none());
+        }
+
+        #[test]
+        fn an_encrypted_state_needs_the_right_key_and_is_never_overwritten_without_it() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let mut state = one_resource("1");
+            store(&path, "right").save(&mut state).unwrap();
+            let on_disk = fs::read(&path).unwrap();
+
+            let err = LocalStore::new(&path).load().unwrap_err();
+            assert!(matches!(err, StateError::NoKey { .. }), "{err:?}");
+            assert!(err.to_string().contains("BCMHCL_STATE_PASSPHRASE"), "{err}");
+            assert_eq!(err.to_diagnostic().summary, "Encrypted state without a key");
+
+            let err = store(&path, "wrong").load().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    StateError::Crypt {
+                        source: CryptError::WrongKey,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("The state is encrypted and the key does not open it"),
+                "{err}"
+            );
+
+            // A save over a file that does not open goes to errored.tfstate, sealed.
+            let errored = dir.path().join("errored.tfstate");
+            let wrong = store(&path, "wrong").with_errored_path(&errored);
+            let mut other = one_resource("2");
+            assert!(wrong.save(&mut other).is_err());
+            let no_key = LocalStore::new(&path).with_errored_path(&errored);
+            assert!(no_key.save(&mut other).is_err());
+            assert_eq!(fs::read(&path).unwrap(), on_disk);
+            // With a key, errored.tfstate is sealed with it.
+            let wrong = store(&path, "wrong").with_errored_path(&errored);
+            assert!(wrong.save(&mut other).is_err());
+            let recovered = fs::read(&errored).unwrap();
+            assert!(encryption::is_sealed(&recovered));
+            assert_eq!(
+                key("wrong").open(Content::State, &recovered).unwrap(),
+                other.to_json().as_bytes()
+            );
+            assert_eq!(fs::read(&path).unwrap(), on_disk);
+        }
+
+        #[test]
+        fn a_cut_short_or_altered_encrypted_state_is_a_clear_error() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let mut state = one_resource("1");
+            store(&path, "pw").save(&mut state).unwrap();
+            let whole = fs::read(&path).unwrap();
+            fs::write(&path, &whole[..whole.len() / 2]).unwrap();
+            let err = store(&path, "pw").load().unwrap_err();
+            assert!(err.to_string().contains("cut short"), "{err}");
+            assert_eq!(err.to_diagnostic().summary, "Failed to decrypt state");
+
+            let mut altered = whole.clone();
+            let at = altered.len() - 10;
+            altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+            fs::write(&path, &altered).unwrap();
+            let err = store(&path, "pw").load().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    StateError::Crypt {
+                        source: CryptError::Tampered,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_eq!(fs::read(&path).unwrap(), altered);
+        }
+
+        #[test]
+        fn state_encrypt_and_decrypt_keep_the_content_byte_for_byte() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let mut first = one_resource("1");
+            LocalStore::new(&path).save(&mut first).unwrap();
+            let plain_store = LocalStore::new(&path);
+            let mut second = plain_store.load().unwrap().unwrap();
+            second.outputs.insert(
+                "o".into(),
+                crate::state::OutputState {
+                    value: crate::value::Value::from("v"),
+                    sensitive: true,
+                },
+            );
+            plain_store.save(&mut second).unwrap();
+            // A journal record left by an interrupted run.
+            let addr = first.instances().next().unwrap().0;
+            plain_store.record(&mut second, &addr).unwrap();
+            let state_text = fs::read(&path).unwrap();
+            let backup_text = fs::read(plain_store.backup_path()).unwrap();
+            let journal_text = fs::read(plain_store.journal_path()).unwrap();
+
+            let store = store(&path, "pw");
+            let done = store.rewrite_at_rest(AtRest::Encrypted).unwrap();
+            assert_eq!(done.len(), 3, "{done:?}");
+            for p in &done {
+                let bytes = fs::read(p).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("null_resource"),
+                    "{p:?}"
+                );
+            }
+            // Encrypting again changes nothing.
+            assert!(store.rewrite_at_rest(AtRest::Encrypted).unwrap().is_empty());
+            let loaded = store.load().unwrap().unwrap();
+            assert_eq!(loaded.serial, second.serial);
+
+            let done = store.rewrite_at_rest(AtRest::Plaintext).unwrap();
+            assert_eq!(done.len(), 3);
+            assert_eq!(fs::read(&path).unwrap(), state_text);
+            assert_eq!(fs::read(store.backup_path()).unwrap(), backup_text);
+            assert_eq!(fs::read(store.journal_path()).unwrap(), journal_text);
+            assert!(LocalStore::new(&path)
+                .rewrite_at_rest(AtRest::Encrypted)
+                .is_err());
+        }
+
+        #[test]
+        fn a_bad_file_stops_the_rewrite_before_anything_is_written() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("terraform.tfstate");
+            let mut state = one_resource("1");
+            LocalStore::new(&path).save(&mut state).unwrap();
+            let store = store(&path, "pw");
+            fs::write(store.backup_path(), "{\"version\": 4, \"trunc").unwrap();
+            let before = fs::read(&path).unwrap();
+            let err = store.rewrite_at_rest(AtRest::Encrypted).unwrap_err();
+            assert!(
+                err.to_string().contains("terraform.tfstate.backup"),
+                "{err}"
+            );
+            assert_eq!(fs::read(&path).unwrap(), before);
+            assert_eq!(
+                fs::read_to_string(store.backup_path()).unwrap(),
+                "{\"version\": 4, \"trunc"
+            );
+        }
     }
 }

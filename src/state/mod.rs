@@ -9,6 +9,7 @@
 //! instances. The maps are private so that the key stored in each object always matches.
 
 mod address;
+pub mod encryption;
 mod error;
 mod journal;
 mod local;
@@ -17,8 +18,9 @@ mod read;
 mod write;
 
 pub use address::parse_module_instance;
+pub use encryption::{Content, CryptError, Encryption, KdfParams, Passphrase};
 pub use error::{Problem, Recovery, StateError, STATE_FORMAT_VERSION};
-pub use local::LocalStore;
+pub use local::{open_state_bytes, AtRest, LocalStore};
 
 use crate::addr::{InstanceKey, ResourceAddr, ResourceInstanceAddr};
 use crate::plan::AttrPath;

@@ -1,5 +1,5 @@
-//! `bcmhcl state list|show|rm|mv|pull|push`: inspecting and editing the local state file, like
-//! `terraform state`.
+//! `bcmhcl state list|show|rm|mv|pull|push|encrypt|decrypt`: inspecting and editing the local
+//! state file, like `terraform state`, and moving it in and out of encryption at rest.
 //!
 //! Every subcommand reads `terraform.tfstate` in the working directory (after `-chdir`) or the
 //! file named by `-state`. Commands that change the state build the whole new state in memory
@@ -7,6 +7,7 @@
 //! keep the previous file as `<state>.<unix time>.backup` (or `-backup=PATH`), as Terraform's
 //! state commands do.
 
+mod at_rest;
 mod list;
 mod mv;
 mod rm;
@@ -42,6 +43,11 @@ enum StateCommand {
     Pull(sync::PullArgs),
     /// Replace the state with a state file (or `-` for stdin), like `terraform state push`.
     Push(sync::PushArgs),
+    /// Encrypt the state, its backup and its journal in place with the state key
+    /// (BCMHCL_STATE_PASSPHRASE or BCMHCL_STATE_KEY_FILE).
+    Encrypt(at_rest::AtRestArgs),
+    /// Decrypt the state, its backup and its journal in place back to plaintext.
+    Decrypt(at_rest::AtRestArgs),
 }
 
 /// Flags every state subcommand takes.
@@ -89,6 +95,8 @@ pub fn run(args: StateArgs) -> ExitCode {
         StateCommand::Mv(a) => mv::run(a),
         StateCommand::Pull(a) => sync::pull(a),
         StateCommand::Push(a) => sync::push(a),
+        StateCommand::Encrypt(a) => at_rest::encrypt(a),
+        StateCommand::Decrypt(a) => at_rest::decrypt(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,10 +138,20 @@ fn lock(
         .or_else(|d| fail(d, no_color))
 }
 
+/// The store at `path`, with the state key of the environment.
+fn store(path: &Path, no_color: bool) -> Result<LocalStore, Failed> {
+    crate::cli::state_key::store(path).or_else(|d| fail(d, no_color))
+}
+
 /// Reads the state a command works on; a missing or empty file is `None`.
 fn load(store: &LocalStore, no_color: bool) -> Result<Option<State>, Failed> {
     match store.load() {
-        Ok(s) => Ok(s),
+        Ok(s) => {
+            if let Some(warning) = store.plaintext_warning() {
+                report(warning, no_color);
+            }
+            Ok(s)
+        }
         Err(e) => {
             report(Diagnostics(e.to_diagnostics()), no_color);
             Err(Failed)
@@ -151,7 +169,7 @@ fn load_existing(store: &LocalStore, no_color: bool) -> Result<State, Failed> {
 
 /// The store of a state command that edits the state: the backup goes to `backup` when given
 /// (and not Terraform's `-` placeholder), else to `<path>.<unix time>.backup`.
-fn editing_store(path: &Path, backup: Option<&Path>) -> LocalStore {
+fn editing_store(path: &Path, backup: Option<&Path>, no_color: bool) -> Result<LocalStore, Failed> {
     let backup = match backup.filter(|b| b.as_os_str() != "-") {
         Some(b) => b.to_path_buf(),
         None => {
@@ -164,7 +182,7 @@ fn editing_store(path: &Path, backup: Option<&Path>) -> LocalStore {
             PathBuf::from(name)
         }
     };
-    LocalStore::new(path).with_backup_path(backup)
+    Ok(store(path, no_color)?.with_backup_path(backup))
 }
 
 /// Saves the state. When even `errored.tfstate` cannot be written, the state goes to stdout as

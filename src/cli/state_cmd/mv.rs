@@ -60,12 +60,13 @@ pub fn run(args: MvArgs) -> Result<(), Failed> {
         Some(out) if *out != args.flags.path() => lock(&args.write, out, "state-mv", no_color)?,
         _ => None,
     };
-    let store = editing_store(&args.flags.path(), args.backup.as_deref());
+    let store = editing_store(&args.flags.path(), args.backup.as_deref(), no_color)?;
     let from = load_existing(&store, no_color)?;
     let out_store = args
         .state_out
         .as_ref()
-        .map(|p| editing_store(p, args.backup_out.as_deref()));
+        .map(|p| editing_store(p, args.backup_out.as_deref(), no_color))
+        .transpose()?;
     let to = match &out_store {
         Some(s) => Some(load(s, no_color)?.unwrap_or_default()),
         None => None,

@@ -41,7 +41,7 @@ pub fn run(args: RmArgs) -> Result<(), Failed> {
         return fail(no_state(), no_color);
     }
     let _lock = lock(&args.write, &args.flags.path(), "state-rm", no_color)?;
-    let store = editing_store(&args.flags.path(), args.backup.as_deref());
+    let store = editing_store(&args.flags.path(), args.backup.as_deref(), no_color)?;
     let mut state = load_existing(&store, no_color)?;
 
     let mut diags = Diagnostics::new();

@@ -4,11 +4,11 @@
 //! shown from its values alone.
 
 use super::target::parse_instance;
-use super::{fail, load_existing, Failed, StateFlags};
+use super::{fail, load_existing, store, Failed, StateFlags};
 use bcmhcl::config::ResourceMode;
 use bcmhcl::diag::{Diagnostic, Span};
 use bcmhcl::schema::{decode_attributes, Block};
-use bcmhcl::state::{InstanceState, LocalStore};
+use bcmhcl::state::InstanceState;
 use bcmhcl::value::value_from_json;
 use clap::Args;
 use std::io::{IsTerminal, Write};
@@ -37,7 +37,7 @@ pub fn run(args: ShowArgs) -> Result<(), Failed> {
             )
         }
     };
-    let store = LocalStore::new(args.flags.path());
+    let store = store(&args.flags.path(), no_color)?;
     let state = load_existing(&store, no_color)?;
     let Some(inst) = state.instance(&addr) else {
         return fail(

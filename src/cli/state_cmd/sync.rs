@@ -6,10 +6,13 @@
 //! content, unless `-force`. The pushed file keeps its lineage and serial; as with Terraform's
 //! local backend, the serial is incremented once more when the content differs from the file it
 //! replaces (so pushing `errored.tfstate` back leaves a serial above the one that failed).
+//!
+//! With a state key, pull prints the plaintext JSON (what Terraform prints), push opens a sealed
+//! file (an encrypted `errored.tfstate`) and writes the state encrypted.
 
-use super::{load, lock, report, save, Failed, StateFlags, WriteFlags};
+use super::{load, lock, report, save, store, Failed, StateFlags, WriteFlags};
 use bcmhcl::diag::Diagnostic;
-use bcmhcl::state::{LocalStore, State};
+use bcmhcl::state::{open_state_bytes, State};
 use clap::Args;
 use std::io::{Read, Write};
 
@@ -34,7 +37,7 @@ pub struct PushArgs {
 }
 
 pub fn pull(args: PullArgs) -> Result<(), Failed> {
-    let store = LocalStore::new(args.flags.path());
+    let store = store(&args.flags.path(), args.flags.no_color)?;
     // No state prints nothing, as in Terraform.
     if let Some(state) = load(&store, args.flags.no_color)? {
         // Terraform prints the file's text and then a newline of its own.
@@ -49,16 +52,21 @@ pub fn push(args: PushArgs) -> Result<(), Failed> {
         report(Diagnostic::error(summary).detail(detail), no_color);
         Err(Failed)
     };
-    let text = if args.path == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    let bytes = if args.path == "-" {
+        let mut b = Vec::new();
+        std::io::stdin().read_to_end(&mut b).map(|_| b)
     } else {
-        std::fs::read_to_string(&args.path)
+        std::fs::read(&args.path)
     };
     let reading = format!("Error reading source state {:?}", args.path);
-    let text = match text {
-        Ok(t) => t,
+    let bytes = match bytes {
+        Ok(b) => b,
         Err(e) => return fail_with(&reading, e.to_string()),
+    };
+    let store = store(&args.flags.path(), no_color)?;
+    let text = match open_state_bytes(std::path::Path::new(&args.path), bytes, store.encryption()) {
+        Ok((t, _)) => t,
+        Err(e) => return fail_with(&reading, e.to_diagnostic().detail.clone()),
     };
     if text.trim().is_empty() {
         return fail_with(&reading, "The file holds no state.".into());
@@ -69,7 +77,6 @@ pub fn push(args: PushArgs) -> Result<(), Failed> {
     };
 
     let _lock = lock(&args.write, &args.flags.path(), "state-push", no_color)?;
-    let store = LocalStore::new(args.flags.path());
     let current = load(&store, no_color)?;
     if !args.force {
         if let Some(current) = &current {

@@ -434,3 +434,89 @@ fn the_configuration_hash_follows_file_names_and_contents_only() {
         ])
     );
 }
+
+mod encrypted {
+    use super::*;
+    use crate::state::{CryptError, Encryption, KdfParams, Passphrase};
+
+    fn key(passphrase: &str) -> Encryption {
+        Encryption::with_kdf_params(
+            Passphrase::new(passphrase).unwrap(),
+            KdfParams {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+        )
+    }
+
+    #[test]
+    fn a_plan_written_with_a_key_is_sealed_and_reads_back_only_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tfplan");
+        let plan = sample();
+        plan.write_with(&path, Some(&key("pw"))).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(crate::state::encryption::is_sealed(&bytes));
+        let text = String::from_utf8(bytes).unwrap();
+        for plaintext in [
+            "bcmhcl-plan",
+            "terraform_data",
+            "hunter2",
+            "password",
+            "\"new\"",
+        ] {
+            assert!(!text.contains(plaintext), "{plaintext} in {text}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let read = SavedPlan::read_with(&path, Some(&key("pw"))).unwrap();
+        assert_eq!(read.to_json(), plan.to_json());
+
+        let no_key = SavedPlan::read(&path).unwrap_err();
+        assert!(matches!(no_key, SavedPlanError::NoKey { .. }));
+        assert!(no_key
+            .to_diagnostic()
+            .detail
+            .contains("BCMHCL_STATE_PASSPHRASE"));
+        let wrong = SavedPlan::read_with(&path, Some(&key("other"))).unwrap_err();
+        assert!(matches!(
+            wrong,
+            SavedPlanError::Crypt {
+                source: CryptError::WrongKey,
+                ..
+            }
+        ));
+        assert!(wrong
+            .to_diagnostic()
+            .detail
+            .contains("the key does not open it"));
+    }
+
+    #[test]
+    fn plaintext_plans_still_read_with_a_key_and_sealed_states_are_not_plans() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tfplan");
+        sample().write(&path).unwrap();
+        let read = SavedPlan::read_with(&path, Some(&key("pw"))).unwrap();
+        assert_eq!(read.to_json(), sample().to_json());
+
+        let state = key("pw").seal(crate::state::Content::State, b"{}").unwrap();
+        std::fs::write(&path, state).unwrap();
+        let err = SavedPlan::read_with(&path, Some(&key("pw"))).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                SavedPlanError::Crypt {
+                    source: CryptError::WrongContent { .. },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}
