@@ -137,6 +137,9 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// Log targets never shown: they would print session cookies.
+const SILENCED: &str = "cookie_store=off";
+
 /// Logs (`tracing`) on stderr, or appended to `BCMHCL_LOG_PATH`, when `BCMHCL_LOG` (or
 /// Terraform's `TF_LOG`) names a level or filter: `debug`, `bcmhcl=trace`, ...
 fn init_logging() {
@@ -147,8 +150,10 @@ fn init_logging() {
     else {
         return;
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Whatever the user asks for, the HTTP client's cookie jar stays silent: at debug level it
+    // logs every Set-Cookie it stores, which is the headnode's session token.
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},{SILENCED}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("info,{SILENCED}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
