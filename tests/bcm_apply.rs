@@ -368,3 +368,69 @@ fn debug_logs_of_a_full_apply_hold_no_password_or_session_cookie() {
         "the session cookie was logged"
     );
 }
+
+#[test]
+fn an_exported_inventory_lets_validate_and_plan_check_a_module_with_no_headnode() {
+    let sim = Headnode::fast();
+    let work = tempfile::tempdir().unwrap();
+    let inventory = work.path().join("inventory.json");
+    let o = bcmhcl(
+        &sim,
+        work.path(),
+        &["inventory", "export", "-o", inventory.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("3 categories") || text(&o).contains("categories"));
+    let exported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&inventory).unwrap()).unwrap();
+    let names: Vec<&str> = exported["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.contains(&"default"), "{names:?}");
+    drop(sim);
+
+    // No headnode and no credentials from here on.
+    let offline = |dir: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
+            .args(args)
+            .arg(format!("-inventory={}", inventory.display()))
+            .current_dir(dir)
+            .env_remove("BCM_ENDPOINT")
+            .env_remove("BCM_USERNAME")
+            .env_remove("BCM_PASSWORD")
+            .output()
+            .unwrap()
+    };
+    let dir = module_copy(&example("register-and-power"));
+    let o = offline(dir.path(), &["validate"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = offline(dir.path(), &["validate", "-var", "category=nonexistent"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("Category nonexistent does not exist. Available: default, gpu"),
+        "{}",
+        text(&o)
+    );
+    let o = offline(dir.path(), &["validate", "-var", "network=nonexistent"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("Network nonexistent does not exist."), "{}", text(&o));
+    let o = offline(dir.path(), &["plan", "-var", "node_count=3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", text(&o));
+    // Changes cannot be made from an inventory.
+    let o = offline(dir.path(), &["apply", "-auto-approve", "-var", "node_count=1"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("offline inventory"), "{}", text(&o));
+    // Without an inventory or credentials, validate still checks everything else.
+    let o = Command::new(env!("CARGO_BIN_EXE_bcmhcl"))
+        .arg("validate")
+        .current_dir(dir.path())
+        .env_remove("BCM_ENDPOINT")
+        .env_remove("BCM_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -20,11 +20,13 @@ data "bcm_cmnet_networks" "all" {}
 locals {
   categories = { for c in data.bcm_cmdevice_categories.all.categories : c.name => c.uuid }
   networks   = { for n in data.bcm_cmnet_networks.all.networks : n.name => n }
+  # null when the network does not exist: the precondition below says so.
+  network = lookup(local.networks, var.network, null)
 
   nodes = {
     for i in range(1, var.node_count + 1) : format("%s%03d", var.hostname_prefix, i) => {
       mac = format("52:54:00:%02x:%02x:%02x", var.rack, floor(i / 256), i % 256)
-      ip  = cidrhost(format("%s/%d", local.networks[var.network].base_address, local.networks[var.network].netmask_bits), 1000 + i)
+      ip  = local.network == null ? null : cidrhost(format("%s/%d", local.network.base_address, local.network.netmask_bits), 1000 + i)
     }
   }
 }
@@ -39,7 +41,7 @@ resource "bcm_cmdevice_device" "node" {
   interfaces {
     name     = "BOOTIF"
     type     = "physical"
-    network  = local.networks[var.network].uuid
+    network  = local.network.uuid
     mac      = each.value.mac
     ip       = each.value.ip
     dhcp     = false

@@ -7,6 +7,7 @@ mod fmt;
 mod force_unlock;
 mod graph;
 mod inputs;
+mod inventory;
 mod output;
 mod plan;
 mod power;
@@ -55,6 +56,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Print root module outputs from the state, like `terraform output`.
     Output(output::OutputArgs),
+    /// Save what the BCM data sources read from a headnode, for offline validate and plan.
+    Inventory(inventory::InventoryArgs),
     /// Update the state's outputs without changing resources, like `terraform refresh`
     /// (`apply -refresh-only -auto-approve`).
     Refresh(root::RunFlags),
@@ -201,6 +204,7 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a, &ordered),
         Command::Apply(a) => apply::run(a, &ordered),
         Command::Output(a) => output::run(a),
+        Command::Inventory(a) => inventory::run(a, &ordered),
         Command::Refresh(mut flags) => {
             flags.refresh_only = true;
             flags.operation = root::Operation::Refresh;

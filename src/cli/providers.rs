@@ -63,7 +63,25 @@ pub fn provider_registry(
     registry
 }
 
-/// The BCM provider from the `provider "bcm"` block (or the environment alone).
+/// The BCM provider of `tree`'s `provider "bcm"` block (or of the environment alone), even
+/// when the module uses no BCM type (`inventory export`).
+pub fn bcm_provider(
+    tree: &ModuleTree,
+    sources: &SourceMap,
+    inputs: &[RawInput],
+    eval: &EvalOptions,
+    diags: &mut Diagnostics,
+) -> BcmProvider {
+    configure_bcm(tree, sources, inputs, eval, Purpose::Run, diags)
+}
+
+/// The BCM provider of the `BCM_*` environment variables alone.
+pub fn bcm_provider_from_environment(diags: &mut Diagnostics) -> BcmProvider {
+    settings_to_provider(Value::object(Default::default()), None, Purpose::Run, diags)
+}
+
+/// The BCM provider from the `provider "bcm"` block (or the environment alone), unconfigured
+/// when the module does not use it.
 fn configured_bcm(
     tree: &ModuleTree,
     sources: &SourceMap,
@@ -75,6 +93,17 @@ fn configured_bcm(
     if !uses_bcm(tree) {
         return BcmProvider::unconfigured();
     }
+    configure_bcm(tree, sources, inputs, eval, purpose, diags)
+}
+
+fn configure_bcm(
+    tree: &ModuleTree,
+    sources: &SourceMap,
+    inputs: &[RawInput],
+    eval: &EvalOptions,
+    purpose: Purpose,
+    diags: &mut Diagnostics,
+) -> BcmProvider {
     let schema = BcmProvider::unconfigured().schema().provider.clone();
     let (configs, config_diags) =
         evaluate_provider_configs(&tree.module, sources, inputs, eval, &|name| {
@@ -98,6 +127,17 @@ fn configured_bcm(
         .iter()
         .find(|p| p.name == "bcm")
         .map(|p| p.span);
+    settings_to_provider(config, span, purpose, diags)
+}
+
+/// The provider for an evaluated `provider "bcm"` configuration, with the environment's
+/// fallbacks; problems are reported at `span` (the block) unless only validating.
+fn settings_to_provider(
+    config: Value,
+    span: Option<bcmhcl::diag::Span>,
+    purpose: Purpose,
+    diags: &mut Diagnostics,
+) -> BcmProvider {
     match BcmSettings::from_config(&config, &environment) {
         Ok(mut settings) => {
             if let Some(secs) = environment("BCMHCL_STATUS_POLL_SECONDS")

@@ -138,7 +138,7 @@ pub fn lock_state(
 }
 
 /// How expressions of the module in `dir` are evaluated (paths as `terraform -chdir=DIR`).
-fn eval_options(dir: &std::path::Path) -> EvalOptions {
+pub fn eval_options(dir: &std::path::Path) -> EvalOptions {
     EvalOptions {
         path_root: dir.to_path_buf(),
         path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),

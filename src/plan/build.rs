@@ -1090,6 +1090,23 @@ fn walk_one(
                             deps.instances.insert(addr.instance(k.clone()));
                         }
                         acc.dependencies.insert(inst.clone(), deps);
+                        // Preconditions first, as Terraform checks them before it evaluates the
+                        // body: a failed one is reported with its own message, not as the body's
+                        // error it was written to prevent.
+                        if let Some(d) = failed_conditions(
+                            &walk,
+                            r,
+                            &r.lifecycle.preconditions,
+                            &bindings,
+                            "Resource precondition failed",
+                        )
+                        .into_iter()
+                        .next()
+                        {
+                            acc.diags.push(d.address(inst.to_string()));
+                            walk.resources.set(idx, &key, planned_unknown(block));
+                            continue;
+                        }
                         let config = {
                             let eval = |e: &crate::config::Expr| walk.eval(e, &bindings);
                             let origin = BodyOrigin {
@@ -1109,20 +1126,6 @@ fn walk_one(
                             }
                             v
                         };
-                        if let Some(d) = failed_conditions(
-                            &walk,
-                            r,
-                            &r.lifecycle.preconditions,
-                            &bindings,
-                            "Resource precondition failed",
-                        )
-                        .into_iter()
-                        .next()
-                        {
-                            acc.diags.push(d.address(inst.to_string()));
-                            walk.resources.set(idx, &key, planned_unknown(block));
-                            continue;
-                        }
                         let (value, change) = match r.mode {
                             ResourceMode::Data => {
                                 let deps_pending = r
