@@ -416,12 +416,23 @@ fn an_exported_inventory_lets_validate_and_plan_check_a_module_with_no_headnode(
     );
     let o = offline(dir.path(), &["validate", "-var", "network=nonexistent"]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("Network nonexistent does not exist."), "{}", text(&o));
+    assert!(
+        text(&o).contains("Network nonexistent does not exist."),
+        "{}",
+        text(&o)
+    );
     let o = offline(dir.path(), &["plan", "-var", "node_count=3"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", text(&o));
+    assert!(
+        text(&o).contains("Plan: 6 to add, 0 to change, 0 to destroy."),
+        "{}",
+        text(&o)
+    );
     // Changes cannot be made from an inventory.
-    let o = offline(dir.path(), &["apply", "-auto-approve", "-var", "node_count=1"]);
+    let o = offline(
+        dir.path(),
+        &["apply", "-auto-approve", "-var", "node_count=1"],
+    );
     assert!(!o.status.success());
     assert!(text(&o).contains("offline inventory"), "{}", text(&o));
     // Without an inventory or credentials, validate still checks everything else.
@@ -433,4 +444,100 @@ fn an_exported_inventory_lets_validate_and_plan_check_a_module_with_no_headnode(
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
+}
+
+const ACTIONS: &str = r#"
+terraform {
+  required_providers {
+    bcm = { source = "hashi-demo-lab/bcm", version = "~> 0.1" }
+  }
+}
+
+data "bcm_cmdevice_categories" "default" { name = "default" }
+
+locals {
+  nodes = { a = "52:54:00:bb:00:01", b = "52:54:00:bb:00:02" }
+}
+
+resource "bcm_cmdevice_device" "n" {
+  for_each = local.nodes
+  hostname = "act-${each.key}"
+  category = data.bcm_cmdevice_categories.default.categories[0].uuid
+  mac      = each.value
+  interfaces {
+    name     = "BOOTIF"
+    type     = "physical"
+    mac      = each.value
+    bootable = true
+  }
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.bcm_cmdevice_power.on[each.key]]
+    }
+  }
+}
+
+action "bcm_cmdevice_power" "on" {
+  for_each = local.nodes
+  config {
+    device_id           = bcm_cmdevice_device.n[each.key].id
+    power_action        = "power_on"
+    wait_for_completion = true
+  }
+}
+"#;
+
+#[test]
+fn actions_run_after_create_and_on_invoke_with_terraform_1_14_syntax() {
+    let sim = Headnode::fast();
+    let dir = module_from(ACTIONS);
+    let o = bcmhcl(&sim, dir.path(), &["plan"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("# then invokes action.bcm_cmdevice_power.on[\"a\"]"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("Actions: 2 to invoke."), "{}", text(&o));
+    let o = bcmhcl(&sim, dir.path(), &["apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("Action started: action.bcm_cmdevice_power.on[\"a\"] (triggered by bcm_cmdevice_device.n[\"a\"])"), "{t}");
+    assert!(t.contains("Actions: 2 invoked."), "{t}");
+    assert_eq!(sim.handle().status("act-a"), Some(NodeStatus::Up));
+    assert_eq!(sim.handle().status("act-b"), Some(NodeStatus::Up));
+    assert_eq!(sim.power_operations(), 2);
+
+    // Nothing changes, so nothing is triggered.
+    let o = bcmhcl(&sim, dir.path(), &["apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(sim.power_operations(), 2);
+
+    // -invoke runs one action instance and nothing else.
+    let o = bcmhcl(
+        &sim,
+        dir.path(),
+        &[
+            "apply",
+            "-auto-approve",
+            "-invoke=action.bcm_cmdevice_power.on[\"b\"]",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("Actions: 1 invoked."), "{}", text(&o));
+    let ops = sim.handle().power_operations();
+    assert_eq!(ops.get("act-a"), Some(&1));
+    assert_eq!(ops.get("act-b"), Some(&2));
+    let o = bcmhcl(
+        &sim,
+        dir.path(),
+        &[
+            "apply",
+            "-auto-approve",
+            "-invoke=action.bcm_cmdevice_power.off",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("No such action"), "{}", text(&o));
 }
