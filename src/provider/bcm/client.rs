@@ -936,6 +936,9 @@ pub(crate) mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Other tests running at the same time without a subscriber may have cached "nobody
+        // listens" for these call sites.
+        tracing::callsite::rebuild_interest_cache();
         let (url, _) = serve(|n, body| {
             if body["service"] == "login" {
                 return login_ok();

@@ -191,6 +191,26 @@ impl Provider for BcmProvider {
         SOURCE
     }
 
+    /// Power resources provision nodes: scheduled in the slots, in the mode they ask for.
+    fn provisioning_mode(
+        &self,
+        type_name: &str,
+        config: &Value,
+    ) -> Option<crate::plan::schedule::ProvisioningMode> {
+        if type_name != power::TYPE {
+            return None;
+        }
+        let asked = config
+            .as_attrs()
+            .and_then(|a| a.get("provisioning_mode"))
+            .and_then(|v| v.as_str().map(str::to_string));
+        Some(
+            asked
+                .and_then(|m| crate::plan::schedule::ProvisioningMode::parse(&m))
+                .unwrap_or_default(),
+        )
+    }
+
     fn schema(&self) -> &ProviderSchema {
         self.schema
     }

@@ -28,6 +28,7 @@ pub(crate) const POWER_RESOURCE: &[Field] = &[
     optc("wait_for_completion", B, "Wait until the node is UP (on, cycle, reset) or DOWN (off). Default: false."),
     opt("timeout", S, "How long to wait: seconds (600) or a Go duration (\"10m\"). Default: 5m."),
     opt("triggers", Kind::MapString, "Arbitrary values; a change sends the operation again."),
+    opt("provisioning_mode", S, "bcmhcl extension: sequential (one node at a time, in key order, the next when the previous is UP or failed) or parallel (within the headnode's provisioning slots). Default: parallel; -provisioning-mode overrides it. Changing it sends nothing."),
     comp("status", S, "The node's status when the wait ended (null without wait_for_completion)."),
     comp("operation", S, "The PowerOperation operation sent: ON, OFF or RESET."),
     comp("completed_at", S, "When the operation was sent (and, with a wait, completed), RFC 3339."),
@@ -164,6 +165,13 @@ pub(crate) fn validate(config: &Value) -> Vec<Diagnostic> {
                 Diagnostic::error("Invalid Attribute Value")
                     .detail("Attribute device_id must not be empty"),
             );
+        }
+    }
+    if let Some(m) = known_str(config, "provisioning_mode") {
+        if crate::plan::schedule::ProvisioningMode::parse(&m).is_none() {
+            out.push(Diagnostic::error("Invalid Attribute Value").detail(format!(
+                "Attribute provisioning_mode value must be one of: [\"sequential\" \"parallel\"], got: {m:?}"
+            )));
         }
     }
     if let Some(t) = timeout_text(config) {
