@@ -334,6 +334,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
     interrupts.abort();
     let interrupted = root.stop.load(std::sync::atomic::Ordering::SeqCst);
     let counts = exec.applied();
+    let provisioned = exec.provisioned();
     let mut state = exec.into_state();
     // The walk plans again: what the plan already reported is not reported twice.
     let mut diags = Diagnostics(
@@ -367,6 +368,12 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
     let final_outputs = std::mem::take(&mut state.outputs);
     if let Some(r) = json_reporter.as_mut() {
         r.finish();
+    }
+    if !provisioned.is_empty() && ui.is_none() {
+        stdout_line(&format!(
+            "\n{}",
+            bcmhcl::exec::apply::provisioning_summary(&provisioned).trim_end()
+        ));
     }
     report(ui.as_mut(), &diags, &root.sources, root.no_color);
     if interrupted {

@@ -67,6 +67,84 @@ pub struct ApplyExecutor<'a> {
     pending_dependencies: Mutex<std::collections::BTreeMap<ResourceInstanceAddr, Vec<String>>>,
     /// Becomes true on the second Ctrl-C: operations in flight stop waiting and fail.
     abandon: tokio::sync::watch::Receiver<bool>,
+    /// How each provisioning operation (power resource instance) ended, in finishing order.
+    provisioned: Mutex<Vec<ProvisioningOutcome>>,
+}
+
+/// One node's provisioning result, for the summary at the end of an apply.
+#[derive(Clone, Debug)]
+pub struct ProvisioningOutcome {
+    pub addr: ResourceInstanceAddr,
+    /// The node's status when the operation ended (`UP`), `done` when it was not waited for,
+    /// or `failed`.
+    pub result: String,
+    pub duration: std::time::Duration,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl ProvisioningOutcome {
+    fn of(
+        addr: &ResourceInstanceAddr,
+        start: Instant,
+        result: &Result<Value, Diagnostic>,
+    ) -> ProvisioningOutcome {
+        let (result, error) = match result {
+            Ok(v) => (
+                v.as_attrs()
+                    .and_then(|a| a.get("status"))
+                    .and_then(|s| s.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "done".to_string()),
+                None,
+            ),
+            Err(d) => {
+                let detail = d.detail.lines().next().unwrap_or("").trim();
+                let why = if detail.is_empty() {
+                    d.summary.clone()
+                } else {
+                    format!("{}: {detail}", d.summary)
+                };
+                ("failed".to_string(), Some(why))
+            }
+        };
+        ProvisioningOutcome {
+            addr: addr.clone(),
+            result,
+            duration: start.elapsed(),
+            error,
+        }
+    }
+}
+
+/// The per-node summary table printed at the end of an apply that provisioned nodes.
+pub fn provisioning_summary(outcomes: &[ProvisioningOutcome]) -> String {
+    let mut rows: Vec<&ProvisioningOutcome> = outcomes.iter().collect();
+    rows.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let names: Vec<String> = rows.iter().map(|o| o.addr.to_string()).collect();
+    let width = names.iter().map(String::len).max().unwrap_or(4).max(4);
+    let failed = rows.iter().filter(|o| o.error.is_some()).count();
+    let mut out = format!(
+        "Provisioning summary: {} node(s), {} succeeded, {failed} failed\n",
+        rows.len(),
+        rows.len() - failed
+    );
+    out.push_str(&format!(
+        "  {:width$}  {:<22}  {:>8}  ERROR\n",
+        "NODE", "RESULT", "DURATION"
+    ));
+    for (o, name) in rows.iter().zip(&names) {
+        out.push_str(
+            format!(
+                "  {name:width$}  {:<22}  {:>7.1}s  {}",
+                o.result,
+                o.duration.as_secs_f64(),
+                o.error.as_deref().unwrap_or("")
+            )
+            .trim_end(),
+        );
+        out.push('\n');
+    }
+    out
 }
 
 impl<'a> ApplyExecutor<'a> {
@@ -89,6 +167,7 @@ impl<'a> ApplyExecutor<'a> {
             progress_every: std::time::Duration::from_secs(10),
             pending_dependencies: Mutex::new(Default::default()),
             abandon: tokio::sync::watch::channel(false).1,
+            provisioned: Mutex::new(Vec::new()),
         }
     }
 
@@ -218,8 +297,13 @@ impl<'a> ApplyExecutor<'a> {
         let every = self.progress_every;
         let start = Instant::now();
         let mut abandon = self.abandon.clone();
+        let (tx, mut progress) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let sink: crate::provider::progress::Sink = std::sync::Arc::new(move |line: &str| {
+            let _ = tx.send(line.to_string());
+        });
         self.runtime.block_on(async move {
-            let mut operation = operation;
+            let operation = crate::provider::progress::scope(sink, operation);
+            tokio::pin!(operation);
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 if *abandon.borrow_and_update() {
@@ -228,7 +312,13 @@ impl<'a> ApplyExecutor<'a> {
                     )));
                 }
                 tokio::select! {
-                    result = &mut operation => return result,
+                    result = &mut operation => {
+                        while let Ok(line) = progress.try_recv() {
+                            self.line(&format!("{addr}: {line}"));
+                        }
+                        return result;
+                    }
+                    Some(line) = progress.recv() => self.line(&format!("{addr}: {line}")),
                     _ = ticks.tick() => self.line(&format!(
                         "{addr}: Still {verb}... [{}s elapsed]",
                         start.elapsed().as_secs()
@@ -251,6 +341,11 @@ impl<'a> ApplyExecutor<'a> {
     /// The state as it is now (after the walk: with every finished operation).
     pub fn into_state(self) -> State {
         self.state.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How each provisioning operation ended.
+    pub fn provisioned(&self) -> Vec<ProvisioningOutcome> {
+        lock(&self.provisioned).clone()
     }
 
     pub fn applied(&self) -> Applied {
@@ -393,11 +488,18 @@ impl Executor for ApplyExecutor<'_> {
             planned: change.after.as_ref(),
             config,
         });
-        let new = self.with_progress(
+        let result = self.with_progress(
             addr,
             if creating { "creating" } else { "modifying" },
             applying,
-        )?;
+        );
+        if provider
+            .provisioning_mode(&addr.resource.type_name, config)
+            .is_some()
+        {
+            lock(&self.provisioned).push(ProvisioningOutcome::of(addr, start, &result));
+        }
+        let new = result?;
         let dependencies = lock(&self.pending_dependencies)
             .get(addr)
             .cloned()

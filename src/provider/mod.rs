@@ -126,6 +126,7 @@ pub mod bcm;
 pub mod builtin;
 pub mod ipmi;
 pub mod local_exec;
+pub mod progress;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

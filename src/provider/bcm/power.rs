@@ -439,7 +439,10 @@ pub(crate) async fn apply(
     }
     if must_send(prior, planned) {
         let req = PowerRequest::from_conf(&conf)?;
-        let log = |line: &str| tracing::info!(resource = TYPE, "{line}");
+        let log = |line: &str| {
+            tracing::info!(resource = TYPE, "{line}");
+            crate::provider::progress::report(line);
+        };
         let outcome = run(headnode, watcher, &req, &log).await?;
         state.insert("id".into(), json!(outcome.uuid));
         state.insert("operation".into(), json!(outcome.operation));
