@@ -193,7 +193,13 @@ fn a_failed_node_leaves_the_others_up_and_is_in_the_summary() {
     let o = run(
         &sim,
         dir.path(),
-        &["apply", "-auto-approve", "-var", "node_count=8", "-no-color"],
+        &[
+            "apply",
+            "-auto-approve",
+            "-var",
+            "node_count=8",
+            "-no-color",
+        ],
     );
     assert!(!o.status.success());
     let t = text(&o);
@@ -251,7 +257,11 @@ fn ctrl_c_stops_new_starts_and_the_next_apply_finishes_without_repeating_any() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     let done = sim.power_operations();

@@ -282,9 +282,15 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         ui: JsonUi::new(std::io::stdout(), &clock),
         progress: ApplyProgress::new(result.plan.resource_changes.iter().map(|c| c.addr.clone())),
     });
-    let reporter: &mut (dyn Reporter + Send) = match json_reporter.as_mut() {
-        Some(r) => r,
-        None => &mut stdout_reporter,
+    // On a terminal, a live view of what is in flight; elsewhere Terraform's plain lines.
+    let mut live = (json_reporter.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("BCMHCL_NO_LIVE").is_none())
+    .then(super::live::LiveReporter::new);
+    let reporter: &mut (dyn Reporter + Send) = match (json_reporter.as_mut(), live.as_mut()) {
+        (Some(r), _) => r,
+        (None, Some(l)) => l,
+        (None, None) => &mut stdout_reporter,
     };
     let mut exec = ApplyExecutor::new(
         &root.providers,
@@ -336,6 +342,9 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
     let counts = exec.applied();
     let provisioned = exec.provisioned();
     let mut state = exec.into_state();
+    if let Some(l) = live.as_mut() {
+        l.finish();
+    }
     // The walk plans again: what the plan already reported is not reported twice.
     let mut diags = Diagnostics(
         diags

@@ -8,6 +8,7 @@ mod force_unlock;
 mod graph;
 mod inputs;
 mod inventory;
+mod live;
 mod output;
 mod plan;
 mod power;
