@@ -285,3 +285,32 @@ fn ctrl_c_stops_new_starts_and_the_next_apply_finishes_without_repeating_any() {
     assert!(sim.handle().power_operations().values().all(|n| *n == 1));
     assert_eq!(up_count(&sim), 12);
 }
+
+#[test]
+fn the_json_ui_has_one_event_per_node_status_change() {
+    let sim = Headnode::start(0.3, &[]);
+    let dir = module();
+    let o = run(
+        &sim,
+        dir.path(),
+        &["apply", "-auto-approve", "-json", "-var", "node_count=2"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|m: &serde_json::Value| m["type"] == "node_status")
+        .collect();
+    for node in ["node001", "node002"] {
+        let seen: Vec<&str> = events
+            .iter()
+            .filter(|e| e["hook"]["node"] == node)
+            .filter_map(|e| e["hook"]["status"].as_str())
+            .collect();
+        assert!(seen.contains(&"INSTALLING"), "{node}: {seen:?}");
+        assert_eq!(seen.last(), Some(&"UP"), "{node}: {seen:?}");
+        assert!(events.iter().any(|e| e["hook"]["node"] == node
+            && e["hook"]["resource"]["addr"]
+                == format!("bcm_cmdevice_power.node[\"{node}\"]")));
+    }
+}

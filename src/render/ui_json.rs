@@ -728,6 +728,24 @@ impl ApplyProgress {
                 return out;
             }
         }
+        // `ADDR: node001 is INSTALLING`: a node's provisioning status changed (bcmhcl's own
+        // message type; Terraform has none for it).
+        if let Some((host, status)) = rest.split_once(" is ") {
+            let status = status.split_whitespace().next().unwrap_or("");
+            if !host.contains(' ')
+                && !status.is_empty()
+                && status
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_')
+            {
+                let action = self.running.get(&addr).map_or(Action::Create, |r| r.action);
+                let mut fields = resource_fields(&addr, action);
+                fields.insert("node".into(), Json::from(host));
+                fields.insert("status".into(), Json::from(status));
+                out.push(hook("node_status", text.to_string(), fields));
+                return out;
+            }
+        }
         if rest.starts_with("Still ") {
             if let Some(r) = self.running.get(&addr) {
                 out.push(apply_progress(&addr, r.action, elapsed_secs(r.start, now)));
