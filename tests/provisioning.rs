@@ -310,7 +310,6 @@ fn the_json_ui_has_one_event_per_node_status_change() {
         assert!(seen.contains(&"INSTALLING"), "{node}: {seen:?}");
         assert_eq!(seen.last(), Some(&"UP"), "{node}: {seen:?}");
         assert!(events.iter().any(|e| e["hook"]["node"] == node
-            && e["hook"]["resource"]["addr"]
-                == format!("bcm_cmdevice_power.node[\"{node}\"]")));
+            && e["hook"]["resource"]["addr"] == format!("bcm_cmdevice_power.node[\"{node}\"]")));
     }
 }

@@ -34,7 +34,10 @@ fn uses_bcm(tree: &ModuleTree) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
     Validate,
-    Run,
+    /// Plans and applies: at most `api_calls` headnode calls at once (`-parallelism`).
+    Run {
+        api_calls: usize,
+    },
 }
 
 /// The registry for a run of `tree`. Configuration problems are added to `diags` only when the
@@ -72,12 +75,24 @@ pub fn bcm_provider(
     eval: &EvalOptions,
     diags: &mut Diagnostics,
 ) -> BcmProvider {
-    configure_bcm(tree, sources, inputs, eval, Purpose::Run, diags)
+    configure_bcm(
+        tree,
+        sources,
+        inputs,
+        eval,
+        Purpose::Run { api_calls: 10 },
+        diags,
+    )
 }
 
 /// The BCM provider of the `BCM_*` environment variables alone.
 pub fn bcm_provider_from_environment(diags: &mut Diagnostics) -> BcmProvider {
-    settings_to_provider(Value::object(Default::default()), None, Purpose::Run, diags)
+    settings_to_provider(
+        Value::object(Default::default()),
+        None,
+        Purpose::Run { api_calls: 10 },
+        diags,
+    )
 }
 
 /// The BCM provider from the `provider "bcm"` block (or the environment alone), unconfigured
@@ -140,6 +155,9 @@ fn settings_to_provider(
 ) -> BcmProvider {
     match BcmSettings::from_config(&config, &environment) {
         Ok(mut settings) => {
+            if let Purpose::Run { api_calls } = purpose {
+                settings.max_concurrent_calls = api_calls.max(1);
+            }
             if let Some(secs) = environment("BCMHCL_STATUS_POLL_SECONDS")
                 .and_then(|s| s.parse::<f64>().ok())
                 .filter(|s| *s > 0.0 && s.is_finite())

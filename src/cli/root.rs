@@ -235,7 +235,9 @@ impl Root {
             &inputs,
             &eval_options(&dir),
             flags.inventory.as_deref(),
-            super::providers::Purpose::Run,
+            super::providers::Purpose::Run {
+                api_calls: flags.parallelism,
+            },
             &mut diags,
         );
         if diags.has_errors() {

@@ -734,9 +734,7 @@ impl ApplyProgress {
             let status = status.split_whitespace().next().unwrap_or("");
             if !host.contains(' ')
                 && !status.is_empty()
-                && status
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c == '_')
+                && status.chars().all(|c| c.is_ascii_uppercase() || c == '_')
             {
                 let action = self.running.get(&addr).map_or(Action::Create, |r| r.action);
                 let mut fields = resource_fields(&addr, action);

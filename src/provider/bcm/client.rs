@@ -38,6 +38,8 @@ pub struct HttpHeadnode {
     client: tokio::sync::OnceCell<reqwest::Client>,
     /// True once a login succeeded; the lock makes concurrent first calls log in once.
     logged_in: tokio::sync::Mutex<bool>,
+    /// Bounds the calls in flight (`-parallelism`), however many nodes wait at once.
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for HttpHeadnode {
@@ -60,6 +62,7 @@ struct Reply {
 impl HttpHeadnode {
     pub fn new(settings: BcmSettings) -> HttpHeadnode {
         HttpHeadnode {
+            in_flight: tokio::sync::Semaphore::new(settings.max_concurrent_calls.max(1)),
             settings,
             client: tokio::sync::OnceCell::new(),
             logged_in: tokio::sync::Mutex::new(false),
@@ -220,7 +223,11 @@ impl HttpHeadnode {
 
 impl Headnode for HttpHeadnode {
     fn call(&self, req: Request) -> BoxFuture<'_, Result<Json, BcmError>> {
-        Box::pin(self.call_inner(req))
+        Box::pin(async move {
+            // Closed never: the semaphore lives as long as the client.
+            let _permit = self.in_flight.acquire().await.ok();
+            self.call_inner(req).await
+        })
     }
 }
 

@@ -37,6 +37,8 @@ pub struct BcmSettings {
     /// Backoff before the first retry (1 s in the real provider; tests use milliseconds).
     pub retry_backoff: Duration,
     pub max_retries: u32,
+    /// At most this many API calls in flight at once (`-parallelism`; Terraform's default 10).
+    pub max_concurrent_calls: usize,
 }
 
 impl BcmSettings {
@@ -54,6 +56,7 @@ impl BcmSettings {
             status_poll_interval: DEFAULT_STATUS_POLL_INTERVAL,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             max_retries: DEFAULT_MAX_RETRIES,
+            max_concurrent_calls: 10,
         }
     }
 
@@ -157,6 +160,7 @@ impl BcmSettings {
             status_poll_interval: DEFAULT_STATUS_POLL_INTERVAL,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             max_retries: DEFAULT_MAX_RETRIES,
+            max_concurrent_calls: 10,
         })
     }
 }
