@@ -46,6 +46,16 @@ impl Provider for IpmiProvider {
         IPMI
     }
 
+    /// BMC power operations are provisioning operations: scheduled within the slots, and
+    /// one at a time with `-provisioning-mode=sequential`.
+    fn provisioning_mode(
+        &self,
+        type_name: &str,
+        _config: &Value,
+    ) -> Option<crate::plan::schedule::ProvisioningMode> {
+        (type_name == "ipmi_power").then_some(crate::plan::schedule::ProvisioningMode::Parallel)
+    }
+
     fn schema(&self) -> &ProviderSchema {
         self.schema
     }
