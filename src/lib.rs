@@ -13,6 +13,7 @@ pub mod plan;
 pub mod provider;
 pub mod render;
 pub mod schema;
+pub mod secret;
 pub mod sim;
 pub mod state;
 pub mod value;

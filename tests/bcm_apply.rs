@@ -5,53 +5,22 @@
 //! without the CA file, and debug logs free of secrets.
 
 use bcmhcl::provider::bcm::wire::NodeStatus;
-use bcmhcl::sim::{start, Faults, SimConfig, SimHandle};
+use bcmhcl::sim::{Faults, SimConfig};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A simulator running on its own runtime for the length of a test.
-struct Headnode {
-    handle: Option<SimHandle>,
-    runtime: tokio::runtime::Runtime,
-}
+#[path = "support/headnode.rs"]
+mod support;
+use support::Headnode;
 
-impl Headnode {
-    fn start(config: SimConfig) -> Headnode {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = runtime.block_on(start(config)).expect("simulator starts");
-        Headnode {
-            handle: Some(handle),
-            runtime,
-        }
-    }
-
-    fn fast() -> Headnode {
-        Headnode::start(SimConfig {
-            provision_seconds: Some(0.6),
-            ..SimConfig::default()
-        })
-    }
-
-    fn handle(&self) -> &SimHandle {
-        self.handle.as_ref().unwrap()
-    }
-
-    fn power_operations(&self) -> u64 {
-        self.handle().power_operations().values().sum()
-    }
-}
-
-impl Drop for Headnode {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.runtime.block_on(h.shutdown());
-        }
-    }
+/// A simulator whose nodes provision in 0.6 s.
+fn fast() -> Headnode {
+    Headnode::start(SimConfig {
+        provision_seconds: Some(0.6),
+        ..SimConfig::default()
+    })
 }
 
 fn example(name: &str) -> PathBuf {
@@ -114,7 +83,7 @@ fn outputs(sim: &Headnode, dir: &Path) -> serde_json::Value {
 
 #[test]
 fn the_example_registers_twenty_nodes_powers_them_on_and_waits_until_every_one_is_up() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let dir = module_copy(&example("register-and-power"));
     let o = bcmhcl(&sim, dir.path(), &["apply", "-auto-approve"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -199,7 +168,7 @@ resource "bcm_cmdevice_device" "n" {
 
 #[test]
 fn a_duplicate_mac_surfaces_the_headnodes_validation_message_naming_the_field() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let dir = module_from(TWO_NODES);
     let o = bcmhcl(
         &sim,
@@ -230,7 +199,7 @@ fn a_duplicate_mac_surfaces_the_headnodes_validation_message_naming_the_field() 
 
 #[test]
 fn a_wrong_password_is_an_authentication_error() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let dir = module_from(TWO_NODES);
     let o = bcmhcl_with(
         &sim,
@@ -246,7 +215,7 @@ fn a_wrong_password_is_an_authentication_error() {
 
 #[test]
 fn an_unreachable_endpoint_fails_after_bounded_retries_and_leaves_the_state_untouched() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let dir = module_from(TWO_NODES);
     let o = bcmhcl(&sim, dir.path(), &["apply", "-auto-approve"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -343,7 +312,7 @@ fn tls_works_with_the_simulators_ca_file_and_is_refused_without_it() {
 
 #[test]
 fn debug_logs_of_a_full_apply_hold_no_password_or_session_cookie() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let dir = module_copy(&example("register-and-power"));
     let log = dir.path().join("debug.log");
     let o = bcmhcl_with(
@@ -371,7 +340,7 @@ fn debug_logs_of_a_full_apply_hold_no_password_or_session_cookie() {
 
 #[test]
 fn an_exported_inventory_lets_validate_and_plan_check_a_module_with_no_headnode() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let work = tempfile::tempdir().unwrap();
     let inventory = work.path().join("inventory.json");
     let o = bcmhcl(
@@ -490,7 +459,7 @@ action "bcm_cmdevice_power" "on" {
 
 #[test]
 fn actions_run_after_create_and_on_invoke_with_terraform_1_14_syntax() {
-    let sim = Headnode::fast();
+    let sim = fast();
     let dir = module_from(ACTIONS);
     let o = bcmhcl(&sim, dir.path(), &["plan"]);
     assert!(o.status.success(), "{}", text(&o));

@@ -4,56 +4,27 @@
 //! repeating finished power operations.
 
 use bcmhcl::provider::bcm::wire::NodeStatus;
-use bcmhcl::sim::{start, Faults, SimConfig, SimHandle};
+use bcmhcl::sim::{Faults, SimConfig};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-struct Headnode {
-    handle: Option<SimHandle>,
-    runtime: tokio::runtime::Runtime,
-}
+#[path = "support/headnode.rs"]
+mod support;
+use support::Headnode;
 
-impl Headnode {
-    fn start(provision_seconds: f64, fail_install: &[&str]) -> Headnode {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = runtime
-            .block_on(start(SimConfig {
-                provision_seconds: Some(provision_seconds),
-                // The headnode would take them all: bcmhcl's own slots are what is tested.
-                slots: 100,
-                faults: Faults {
-                    fail_install: fail_install.iter().map(|h| h.to_string()).collect(),
-                    ..Faults::default()
-                },
-                ..SimConfig::default()
-            }))
-            .expect("simulator starts");
-        Headnode {
-            handle: Some(handle),
-            runtime,
-        }
-    }
-
-    fn handle(&self) -> &SimHandle {
-        self.handle.as_ref().unwrap()
-    }
-
-    fn power_operations(&self) -> u64 {
-        self.handle().power_operations().values().sum()
-    }
-}
-
-impl Drop for Headnode {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.runtime.block_on(h.shutdown());
-        }
-    }
+/// A simulator whose nodes provision in `provision_seconds`, with room for all of them at once
+/// (bcmhcl's own slots are what is tested), and installs that fail on `fail_install`.
+fn headnode(provision_seconds: f64, fail_install: &[&str]) -> Headnode {
+    Headnode::start(SimConfig {
+        provision_seconds: Some(provision_seconds),
+        slots: 100,
+        faults: Faults {
+            fail_install: fail_install.iter().map(|h| h.to_string()).collect(),
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    })
 }
 
 fn module() -> tempfile::TempDir {
@@ -99,7 +70,7 @@ fn up_count(sim: &Headnode) -> usize {
 #[test]
 fn parallel_mode_keeps_ten_slots_busy_and_never_more() {
     let t = 0.8;
-    let sim = Headnode::start(t, &[]);
+    let sim = headnode(t, &[]);
     let dir = module();
     // Devices first, so that the timing below is the power operations' alone.
     let o = run(
@@ -139,7 +110,7 @@ fn parallel_mode_keeps_ten_slots_busy_and_never_more() {
 
 #[test]
 fn sequential_mode_never_overlaps_two_nodes_and_goes_in_order() {
-    let sim = Headnode::start(0.3, &[]);
+    let sim = headnode(0.3, &[]);
     let dir = module();
     let o = run(
         &sim,
@@ -166,7 +137,7 @@ fn sequential_mode_never_overlaps_two_nodes_and_goes_in_order() {
 
 #[test]
 fn a_failed_canary_stops_the_rest() {
-    let sim = Headnode::start(0.3, &["node001"]);
+    let sim = headnode(0.3, &["node001"]);
     let dir = module();
     let o = run(
         &sim,
@@ -188,7 +159,7 @@ fn a_failed_canary_stops_the_rest() {
 
 #[test]
 fn a_failed_node_leaves_the_others_up_and_is_in_the_summary() {
-    let sim = Headnode::start(0.3, &["node004"]);
+    let sim = headnode(0.3, &["node004"]);
     let dir = module();
     let o = run(
         &sim,
@@ -234,9 +205,9 @@ fn a_failed_node_leaves_the_others_up_and_is_in_the_summary() {
 
 #[test]
 fn ctrl_c_stops_new_starts_and_the_next_apply_finishes_without_repeating_any() {
-    let sim = Headnode::start(0.4, &[]);
+    let sim = headnode(0.4, &[]);
     let dir = module();
-    let mut child = command(
+    let child = command(
         &sim,
         dir.path(),
         &[
@@ -288,7 +259,7 @@ fn ctrl_c_stops_new_starts_and_the_next_apply_finishes_without_repeating_any() {
 
 #[test]
 fn the_json_ui_has_one_event_per_node_status_change() {
-    let sim = Headnode::start(0.3, &[]);
+    let sim = headnode(0.3, &[]);
     let dir = module();
     let o = run(
         &sim,

@@ -5,44 +5,7 @@ use crate::provider::bcm::wire::LOGIN_COOKIE;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-/// A password or token: prints as `****` in Debug and Display so it cannot reach a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that must compare or send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("****")
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("****")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Secret {
-        Secret::new(value)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Secret {
-        Secret::new(value)
-    }
-}
+pub use crate::secret::Secret;
 
 /// Compares without stopping at the first difference, so timing says nothing about how
 /// much of a guess was right.
@@ -83,7 +46,7 @@ impl Sessions {
         if let Ok(mut tokens) = self.tokens.lock() {
             tokens.insert(token.clone());
         }
-        Some(Secret(token))
+        Some(Secret::new(token))
     }
 
     pub fn is_valid(&self, token: &str) -> bool {
