@@ -324,6 +324,73 @@ async fn power_on_with_wait_reaches_up_and_many_waiters_share_the_polls() {
     handle.shutdown().await;
 }
 
+/// A run killed after sending a power operation and before recording it sends it again on
+/// the next apply. power_on of a node already provisioning or UP changes nothing on the
+/// headnode, and the wait simply ends when the node is UP: on the first operation's timeline,
+/// not a second provisioning later.
+#[tokio::test]
+async fn power_on_sent_again_by_the_next_run_waits_for_up_without_reprovisioning() {
+    const PROVISION: f64 = 1.0;
+    let handle = sim(SimConfig {
+        provision_seconds: Some(PROVISION),
+        ..SimConfig::default()
+    })
+    .await;
+    let p = BcmProvider::new(settings(&handle));
+    let created = apply(&p, "bcm_cmdevice_device", None, &node(&p, "node001", 1))
+        .await
+        .unwrap();
+    let uuid = get(&created, "uuid").as_str().unwrap().to_string();
+    let power = |wait: bool| {
+        resource_config(
+            &p,
+            "bcm_cmdevice_power",
+            &[
+                ("device_id", json!(uuid)),
+                ("power_action", json!("power_on")),
+                ("wait_for_completion", json!(wait)),
+                ("timeout", json!("60")),
+            ],
+        )
+    };
+    // The interrupted run: the operation went out, the state never recorded it.
+    let first_sent = handle.stats().elapsed_seconds;
+    apply(&p, "bcm_cmdevice_power", None, &power(false))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let provisioning = handle.status("node001").unwrap();
+    assert!(
+        !matches!(provisioning, NodeStatus::Up | NodeStatus::Down),
+        "{provisioning:?}"
+    );
+
+    // The next run: the same power_on again, with a wait, while the node provisions.
+    let resent = handle.stats().elapsed_seconds;
+    let state = apply(&p, "bcm_cmdevice_power", None, &power(true))
+        .await
+        .unwrap();
+    assert_eq!(get(&state, "status"), json!("UP"));
+    assert_eq!(handle.power_operations()["node001"], 2);
+    let up_at = handle.stats().up_after_seconds["node001"];
+    assert!(
+        up_at >= first_sent + PROVISION * 0.9 && up_at < resent + PROVISION * 0.9,
+        "first sent at {first_sent:.2} s, again at {resent:.2} s, UP at {up_at:.2} s: the second power_on restarted provisioning"
+    );
+
+    // Once more, now that the node is UP: the wait ends at the first poll, the node stays UP.
+    let started = std::time::Instant::now();
+    let state = apply(&p, "bcm_cmdevice_power", None, &power(true))
+        .await
+        .unwrap();
+    assert_eq!(get(&state, "status"), json!("UP"));
+    assert!(started.elapsed() < Duration::from_secs_f64(PROVISION));
+    assert_eq!(handle.power_operations()["node001"], 3);
+    assert_eq!(handle.stats().up_after_seconds["node001"], up_at);
+    assert_eq!(handle.status("node001"), Some(NodeStatus::Up));
+    handle.shutdown().await;
+}
+
 /// Runs the futures concurrently on the current task.
 async fn futures_join<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = futs.map(Box::pin).collect();

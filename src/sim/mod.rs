@@ -18,7 +18,7 @@ pub use auth::Secret;
 pub use faults::Faults;
 pub use headnode::SimStats;
 
-use crate::provider::bcm::wire::{Inventory, NodeStatus};
+use crate::provider::bcm::wire::{Device, Inventory, NodeStatus};
 use headnode::Headnode;
 use http::Shared;
 use std::collections::BTreeMap;
@@ -350,6 +350,12 @@ impl SimHandle {
     /// Current status per hostname.
     pub fn statuses(&self) -> BTreeMap<String, NodeStatus> {
         self.stats().status
+    }
+
+    /// Every device the headnode holds, head node included, in the store's order.
+    pub fn devices(&self) -> Vec<Device> {
+        self.shared
+            .with_headnode(|headnode| headnode.store().devices().cloned().collect())
     }
 
     pub fn status(&self, hostname: &str) -> Option<NodeStatus> {

@@ -947,6 +947,96 @@ async fn read_back(headnode: &dyn Headnode, uuid: &str, what: &str) -> Result<Js
     )
 }
 
+/// A MAC as compared for adoption: lower case, BCM's zero MAC read as none.
+fn comparable_mac(mac: &str) -> String {
+    let mac = mac.trim().to_ascii_lowercase();
+    if mac == wire::ZERO_MAC {
+        String::new()
+    } else {
+        mac
+    }
+}
+
+/// The device's primary MAC, falling back to its first interface's (as the state reads it).
+fn device_mac(device: &Json) -> String {
+    let own = comparable_mac(device.get("mac").and_then(Json::as_str).unwrap_or(""));
+    if !own.is_empty() {
+        return own;
+    }
+    device
+        .get("interfaces")
+        .and_then(Json::as_array)
+        .and_then(|i| i.first())
+        .and_then(|i| i.get("mac").and_then(Json::as_str))
+        .map(comparable_mac)
+        .unwrap_or_default()
+}
+
+/// Before a create: the device a previous run registered under this hostname and then did not
+/// record, because it was killed between `addDevice` and writing the state. Adding it again
+/// would only be refused (DUPLICATE_FIELD on hostname and MAC), so a device whose MAC is the
+/// configured one is the same machine and is adopted: updated to the configuration like any
+/// update. A device with another MAC, or the head node, is someone else's and is an error.
+async fn left_behind(
+    headnode: &dyn Headnode,
+    plan: &Conf,
+    hostname: &str,
+) -> Result<Option<Json>, Diagnostic> {
+    let found = call(
+        headnode,
+        Request::new("cmdevice", "getDevice", vec![json!(hostname)]),
+        &format!("looking up device {hostname:?} before creating it"),
+    )
+    .await?;
+    let same_name = found
+        .get("hostname")
+        .and_then(Json::as_str)
+        .is_some_and(|h| h.eq_ignore_ascii_case(hostname));
+    let uuid = found.get("uuid").and_then(Json::as_str).unwrap_or("");
+    // Anything else (no such device, a UUID that happens to equal the hostname, a device
+    // without a UUID to update) is left to addDevice and the headnode's own checks.
+    if !same_name || uuid.is_empty() {
+        return Ok(None);
+    }
+    let exists = || Diagnostic::error("Device already exists on the headnode");
+    if found.get("childType").and_then(Json::as_str) == Some("HeadNode") {
+        return Err(exists().detail(format!(
+            "{hostname} is the cluster's head node ({uuid}); bcmhcl does not register or adopt the head node. Choose another hostname."
+        )));
+    }
+    let interfaces = plan.list("interfaces");
+    let configured = comparable_mac(
+        plan.str("mac")
+            .or_else(|| interfaces.first().and_then(|i| i.str("mac")))
+            .unwrap_or(""),
+    );
+    let existing = device_mac(&found);
+    if configured != existing {
+        let shown = |m: &str| {
+            if m.is_empty() {
+                "no MAC".to_string()
+            } else {
+                format!("MAC {m}")
+            }
+        };
+        return Err(exists().detail(format!(
+            "The headnode already has a device {hostname} ({uuid}) with {}, but the configuration gives {}. \
+             bcmhcl adopts a device it finds under the hostname it is creating (one left by an interrupted run) \
+             only when the MAC matches too, so it leaves this one alone. If it is the same machine, correct the MAC \
+             in the configuration or import the device (ID {uuid}); otherwise choose another hostname or remove \
+             the device from the headnode.",
+            shown(&existing),
+            shown(&configured)
+        )));
+    }
+    tracing::warn!(
+        hostname,
+        uuid,
+        "adopting a device the headnode already has with this hostname and MAC (registered by an interrupted run): updating it instead of adding it"
+    );
+    Ok(Some(found))
+}
+
 fn planned_interface_uuids(planned: &Conf) -> BTreeMap<String, String> {
     planned
         .list("interfaces")
@@ -967,7 +1057,17 @@ pub(crate) async fn apply(
     let partition = resolve_partition(headnode, &plan).await?;
     let prior = prior.map(|p| Conf::of(p, DEVICE));
     let (uuid, current) = match &prior {
-        None => (new_uuid(), None),
+        None => match left_behind(headnode, &plan, &hostname).await? {
+            Some(existing) => (
+                existing
+                    .get("uuid")
+                    .and_then(Json::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                Some(existing),
+            ),
+            None => (new_uuid(), None),
+        },
         Some(p) => {
             let uuid = p.str("uuid").or(p.str("id")).unwrap_or("").to_string();
             let current = call(
@@ -1011,10 +1111,10 @@ pub(crate) async fn apply(
         entity.insert("roles".into(), Json::Array(roles));
     }
     let entity = Json::Object(entity);
-    let (verb, method) = if current.is_none() {
-        ("creating", "addDevice")
-    } else {
-        ("updating", "updateDevice")
+    let (verb, method) = match (&prior, &current) {
+        (_, None) => ("creating", "addDevice"),
+        (None, Some(_)) => ("adopting", "updateDevice"),
+        (Some(_), Some(_)) => ("updating", "updateDevice"),
     };
     let what = format!("{verb} device {hostname:?}");
     pre_validate(headnode, &entity, &what).await?;

@@ -265,6 +265,8 @@ async fn devices_are_created_read_updated_imported_and_deleted() {
         [
             "cmdevice.getCategory",
             "cmpart.getPartitions",
+            // By hostname: a device an interrupted run registered would be adopted.
+            "cmdevice.getDevice",
             "cmdevice.validateDevice",
             "cmdevice.addDevice",
             "cmdevice.getDevice"
@@ -353,6 +355,128 @@ async fn devices_are_created_read_updated_imported_and_deleted() {
         .await
         .unwrap()
         .is_none());
+}
+
+/// The calls made since `from`, without the partition lookups every apply makes.
+fn calls_since(head: &Mutex<Head>, from: usize) -> Vec<String> {
+    head.lock().unwrap().calls[from..]
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.as_str(),
+                "cmdevice.getCategories" | "cmdevice.getCategory" | "cmpart.getPartitions"
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_device_registered_by_an_interrupted_run_is_adopted_and_updated_not_added_again() {
+    let (p, head) = provider().await;
+    // A run registered node001 and was killed before its state recorded it.
+    let left = apply(
+        &p,
+        device::TYPE,
+        None,
+        &node_config("node001", "aa:bb:cc:00:00:01", "10.141.0.1"),
+    )
+    .await
+    .unwrap();
+    let uuid = s(&left, "uuid");
+    let interface_uuids = head.lock().unwrap().devices[&uuid]["interfaces"].clone();
+    // The next run plans a create again (with an IP changed since, to see the update).
+    let from = head.lock().unwrap().calls.len();
+    let adopted = apply(
+        &p,
+        device::TYPE,
+        None,
+        &node_config("node001", "AA:BB:CC:00:00:01", "10.141.0.9"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s(&adopted, "uuid"), uuid, "the same device");
+    assert_eq!(s(&adopted, "id"), uuid);
+    assert_eq!(
+        calls_since(&head, from),
+        [
+            "cmdevice.getDevice",
+            "cmdevice.validateDevice",
+            "cmdevice.updateDevice",
+            "cmdevice.getDevice"
+        ],
+        "looked up, then updated: no addDevice"
+    );
+    let h = head.lock().unwrap();
+    assert_eq!(h.devices.len(), 1);
+    let stored = &h.devices[&uuid];
+    assert_eq!(
+        stored["interfaces"][0]["ip"], "10.141.0.9",
+        "updated to the configuration"
+    );
+    assert_eq!(stored["interfaces"][0]["uuid"], interface_uuids[0]["uuid"]);
+    assert_eq!(stored["interfaces"][1]["uuid"], interface_uuids[1]["uuid"]);
+}
+
+#[tokio::test]
+async fn a_device_with_the_hostname_and_another_mac_is_refused_naming_both_macs() {
+    let (p, head) = provider().await;
+    let other = apply(
+        &p,
+        device::TYPE,
+        None,
+        &node_config("node001", "aa:bb:cc:00:00:01", "10.141.0.1"),
+    )
+    .await
+    .unwrap();
+    let before = head.lock().unwrap().devices.clone();
+    let from = head.lock().unwrap().calls.len();
+    let err = apply(
+        &p,
+        device::TYPE,
+        None,
+        &node_config("node001", "aa:bb:cc:00:00:99", "10.141.0.1"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.summary, "Device already exists on the headnode");
+    for needle in [
+        "node001",
+        &s(&other, "uuid"),
+        "MAC aa:bb:cc:00:00:01",
+        "MAC aa:bb:cc:00:00:99",
+    ] {
+        assert!(err.detail.contains(needle), "{needle}: {}", err.detail);
+    }
+    assert_eq!(calls_since(&head, from), ["cmdevice.getDevice"]);
+    assert_eq!(head.lock().unwrap().devices, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_head_node_is_never_adopted() {
+    let (p, head) = provider().await;
+    head.lock().unwrap().devices.insert(
+        "head-2".into(),
+        json!({"uuid": "head-2", "hostname": "head2", "childType": "HeadNode",
+            "mac": "aa:bb:cc:00:00:01"}),
+    );
+    let err = apply(
+        &p,
+        device::TYPE,
+        None,
+        &node_config("head2", "aa:bb:cc:00:00:01", "10.141.0.1"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.summary, "Device already exists on the headnode");
+    assert!(err.detail.contains("head node"), "{}", err.detail);
+    let calls = head.lock().unwrap().calls.clone();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.ends_with("addDevice") || c.ends_with("updateDevice")),
+        "{calls:?}"
+    );
 }
 
 #[tokio::test]
