@@ -1034,6 +1034,10 @@ async fn left_behind(
         uuid,
         "adopting a device the headnode already has with this hostname and MAC (registered by an interrupted run): updating it instead of adding it"
     );
+    // Also on the operator's screen: the apply shows it under the instance's address.
+    crate::provider::progress::report(&format!(
+        "adopting {hostname} ({uuid}), which the headnode already has with this MAC (an interrupted run registered it)"
+    ));
     Ok(Some(found))
 }
 
