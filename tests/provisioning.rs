@@ -284,3 +284,40 @@ fn the_json_ui_has_one_event_per_node_status_change() {
             && e["hook"]["resource"]["addr"] == format!("bcm_cmdevice_power.node[\"{node}\"]")));
     }
 }
+
+#[test]
+fn the_slots_the_headnode_reports_are_used_so_that_nothing_queues_on_it() {
+    // A headnode with 3 provisioning slots: bcmhcl reads them from its provisioning role and
+    // never has more than 3 nodes powering at once, so no node waits in PENDING there.
+    let sim = Headnode::start(SimConfig {
+        provision_seconds: Some(0.4),
+        slots: 3,
+        ..SimConfig::default()
+    });
+    let dir = module();
+    let child = command(
+        &sim,
+        dir.path(),
+        &["apply", "-auto-approve", "-var", "node_count=9"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut pending_seen = 0;
+    let mut polls = 0;
+    while up_count(&sim) < 9 && polls < 2000 {
+        let statuses = sim.handle().statuses();
+        pending_seen += statuses
+            .values()
+            .filter(|s| **s == NodeStatus::Pending)
+            .count();
+        polls += 1;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(up_count(&sim), 9);
+    assert_eq!(pending_seen, 0, "nodes queued on the headnode");
+    assert_eq!(sim.handle().peak_provisioning(), 3);
+}

@@ -371,6 +371,25 @@ impl Root {
     }
 }
 
+/// The scheduling of power operations: the flags, with the slots the headnode reports unless
+/// `-provisioning-slots` says otherwise.
+fn provisioning_strategy(
+    root: &Root,
+    flags: &RunFlags,
+) -> bcmhcl::plan::schedule::ProvisioningStrategy {
+    let mut strategy = flags.provisioning();
+    if flags.provisioning_slots.is_none() && flags.operation == Operation::Apply {
+        let reported = root
+            .providers
+            .providers()
+            .filter_map(|p| root.runtime.block_on(p.provisioning_slots()));
+        if let Some(slots) = reported.min() {
+            strategy.slots = slots;
+        }
+    }
+    strategy
+}
+
 /// The plan options of a run; with `-target` or `-exclude`, a first full plan finds which
 /// instances they select (targets bring their dependencies, exclusions their dependents).
 pub fn plan_options(
@@ -388,7 +407,7 @@ pub fn plan_options(
         parallelism: flags.parallelism,
         targets: flags.target.clone(),
         excludes: flags.exclude.clone(),
-        provisioning: flags.provisioning(),
+        provisioning: provisioning_strategy(root, flags),
         stop: root.stop.clone(),
     };
     if flags.target.is_empty() && flags.exclude.is_empty() {

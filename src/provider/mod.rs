@@ -107,6 +107,12 @@ pub trait Provider: Send + Sync {
         None
     }
 
+    /// How many nodes the cluster manager can provision at once, when it says (a BCM head
+    /// node's provisioning role). Best effort: `None` when unknown or unreachable.
+    fn provisioning_slots(&self) -> BoxFuture<'_, Option<usize>> {
+        Box::pin(std::future::ready(None))
+    }
+
     /// Invokes an action. Providers without actions say so.
     fn invoke_action<'a>(
         &'a self,
@@ -140,6 +146,11 @@ pub struct ProviderRegistry {
 impl ProviderRegistry {
     pub fn new() -> ProviderRegistry {
         ProviderRegistry::default()
+    }
+
+    /// Every provider of the run.
+    pub fn providers(&self) -> impl Iterator<Item = &Arc<dyn Provider>> {
+        self.by_source.values()
     }
 
     pub fn add(&mut self, provider: Arc<dyn Provider>) {

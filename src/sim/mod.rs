@@ -194,14 +194,34 @@ pub struct SimHandle {
     _temporary_cert_dir: Option<TemporaryDir>,
 }
 
+/// The head nodes' provisioning roles report the simulator's slots, as a real headnode's
+/// provisioning role reports its `provisioningSlots` (cmsh: `maxprovisioningnodes`).
+fn report_slots(inventory: &mut Inventory, slots: usize) {
+    for node in inventory
+        .nodes
+        .iter_mut()
+        .filter(|n| n.child_type == "HeadNode")
+    {
+        for role in node
+            .roles
+            .iter_mut()
+            .filter(|r| r.child_type == "ProvisioningRole")
+        {
+            role.extra
+                .insert("provisioningSlots".into(), serde_json::json!(slots));
+        }
+    }
+}
+
 /// Starts a simulator on a tokio runtime; it serves until [`SimHandle::shutdown`].
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     config.check()?;
-    let inventory = match config.inventory.clone() {
+    let mut inventory = match config.inventory.clone() {
         Some(inventory) => inventory,
         None => demo::inventory()
             .map_err(|e| SimError::Inventory(vec![format!("built-in demo inventory: {e}")]))?,
     };
+    report_slots(&mut inventory, config.slots);
     let started = tokio::time::Instant::now();
     let started_epoch_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)

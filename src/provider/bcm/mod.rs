@@ -191,6 +191,36 @@ impl Provider for BcmProvider {
         SOURCE
     }
 
+    /// The head node's provisioning role: `provisioningSlots` (or `maxProvisioningNodes`).
+    fn provisioning_slots(&self) -> BoxFuture<'_, Option<usize>> {
+        Box::pin(async move {
+            let b = self.backend().ok()?;
+            let heads = b
+                .headnode
+                .call(Request::new("cmdevice", "getHeadNodes", vec![]))
+                .await
+                .ok()?;
+            heads
+                .as_array()?
+                .iter()
+                .flat_map(|h| {
+                    h.get("roles")
+                        .and_then(Json::as_array)
+                        .into_iter()
+                        .flatten()
+                })
+                .filter(|r| r.get("childType").and_then(Json::as_str) == Some("ProvisioningRole"))
+                .filter_map(|r| {
+                    r.get("provisioningSlots")
+                        .or_else(|| r.get("maxProvisioningNodes"))
+                        .and_then(Json::as_u64)
+                })
+                .filter(|n| *n > 0)
+                .min()
+                .and_then(|n| usize::try_from(n).ok())
+        })
+    }
+
     /// Power resources provision nodes: scheduled in the slots, in the mode they ask for.
     fn provisioning_mode(
         &self,
