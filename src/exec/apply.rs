@@ -301,8 +301,13 @@ impl<'a> ApplyExecutor<'a> {
         let sink: crate::provider::progress::Sink = std::sync::Arc::new(move |line: &str| {
             let _ = tx.send(line.to_string());
         });
+        // Every log line of the operation names the instance (`BCMHCL_LOG=debug`).
+        let span = tracing::info_span!("operation", instance = %addr, verb);
         self.runtime.block_on(async move {
-            let operation = crate::provider::progress::scope(sink, operation);
+            let operation = tracing::Instrument::instrument(
+                crate::provider::progress::scope(sink, operation),
+                span,
+            );
             tokio::pin!(operation);
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
