@@ -8,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 example=${1:-examples/register-and-power}
 
-cargo build --release --quiet
-bin=target/release/bcmhcl
+# BCMHCL=path/to/bcmhcl uses that binary instead of building a release one.
+if [ -z "${BCMHCL:-}" ]; then
+  cargo build --release --quiet
+fi
+bin=$(realpath "${BCMHCL:-target/release/bcmhcl}")
 
 work=$(mktemp -d)
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -33,6 +36,6 @@ cp -r "$example"/. "$work/module"
 "$bin" apply -auto-approve "$work/module"
 echo
 echo "--- a second apply: nothing to do, no power operation sent"
-"$bin" apply -auto-approve "$work/module" | tail -n 3
+"$bin" apply -auto-approve "$work/module" | grep -E "No changes|Apply complete"
 echo
 echo "power operations the headnode received: $(grep -c '"powerOperation"' "$work/calls.jsonl")"
