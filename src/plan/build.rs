@@ -488,6 +488,7 @@ impl<'a> Walk<'a> {
         with_self.push(("self", self_value.clone()));
         r.provisioners
             .iter()
+            .filter(|p| super::provisioner::when_of(p) == when)
             .filter_map(|p| {
                 let run = super::provisioner::decode(p, &|e| self.eval(e, &with_self));
                 match run {
