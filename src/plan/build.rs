@@ -861,6 +861,9 @@ fn failed_conditions(
                         "The error message included a sensitive value, so it will not be displayed."
                             .to_string()
                     }
+                    (m, false) if !m.is_wholly_known() => {
+                        "The error message could not be determined yet.".to_string()
+                    }
                     (m, false) => m.as_str().map_or_else(|| m.to_string(), str::to_string),
                 })
                 .unwrap_or_else(|| "The condition evaluated to false.".into());
