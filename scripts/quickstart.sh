@@ -4,12 +4,18 @@
 # prints the outputs, shows that a second apply changes nothing, and stops the simulator.
 #
 #   scripts/quickstart.sh [EXAMPLE_DIR]     (default: examples/register-and-power)
+#   BCMHCL_BIN=target/debug/bcmhcl scripts/quickstart.sh examples/quickstart   (no release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 example=${1:-examples/register-and-power}
+example=${example%/}
 
-cargo build --release --quiet
-bin=target/release/bcmhcl
+bin=${BCMHCL_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin=target/release/bcmhcl
+fi
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 work=$(mktemp -d)
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -27,10 +33,14 @@ endpoint=$(sed -n 's/^endpoint: //p' "$work/sim.out")
 echo "simulated headnode: $endpoint"
 
 export BCM_ENDPOINT=$endpoint BCM_USERNAME=root BCM_PASSWORD=bcm-sim-demo
-cp -r "$example"/. "$work/module"
-"$bin" apply -auto-approve "$work/module"
+# The example keeps its place beside modules/, which examples call as ../../modules/...
+mkdir -p "$work/examples"
+cp -r "$example" "$work/examples/"
+cp -r modules "$work/"
+module="$work/examples/$(basename "$example")"
+"$bin" apply -auto-approve "$module"
 echo
 echo "--- a second apply: nothing to do, no power operation sent"
-"$bin" apply -auto-approve "$work/module" | tail -n 3
+"$bin" apply -auto-approve -no-color "$module" | grep -E '^(No changes|Apply complete)'
 echo
 echo "power operations the headnode received: $(grep -c '"powerOperation"' "$work/calls.jsonl")"
