@@ -267,6 +267,52 @@ resource "terraform_data" "a" {
 }
 
 #[test]
+fn removing_an_instance_does_not_evaluate_its_create_time_provisioners() {
+    // each.value of a key that has left for_each is null: only `when = destroy` provisioners
+    // are evaluated when the instance is destroyed, as in Terraform.
+    let dir = module(&[(
+        "main.tf",
+        r#"
+variable "hosts" {
+  type    = map(object({ ip = string }))
+  default = { a = { ip = "10.0.0.1" }, b = { ip = "10.0.0.2" } }
+}
+resource "terraform_data" "power" {
+  for_each = var.hosts
+  input    = each.key
+  provisioner "local-exec" {
+    command     = "echo on-$HOST >> created.txt"
+    environment = { HOST = each.value.ip }
+  }
+  provisioner "local-exec" {
+    when    = destroy
+    command = "echo off-${self.input} >> destroyed.txt"
+  }
+}
+"#,
+    )]);
+    ok(&bcmhcl(
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color"],
+    ));
+    let out = ok(&bcmhcl(
+        dir.path(),
+        &[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-var",
+            r#"hosts={ a = { ip = "10.0.0.1" } }"#,
+        ],
+    ));
+    assert!(out.contains("0 added, 0 changed, 1 destroyed"), "{out}");
+    let mut created = lines(&dir.path().join("created.txt"));
+    created.sort();
+    assert_eq!(created, ["on-10.0.0.1", "on-10.0.0.2"]);
+    assert_eq!(lines(&dir.path().join("destroyed.txt")), ["off-b"]);
+}
+
+#[test]
 fn module_calls_with_for_each_plan_apply_and_address_their_instances() {
     let dir = module(&[
         (

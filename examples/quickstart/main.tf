@@ -1,25 +1,29 @@
-locals {
-  node_hostnames = sort(keys(var.nodes))
+# Quickstart: registers four nodes on a BCM headnode (the built-in simulator works), powers them
+# on and waits until every one is UP. See README.md for the commands.
 
-  # Each node waits for the previous one in sequential mode (the seed's chain pattern).
-  node_dependencies = {
-    for idx, hostname in local.node_hostnames :
-    hostname => idx > 0 ? local.node_hostnames[idx - 1] : null
+terraform {
+  required_version = ">= 1.4.0"
+
+  required_providers {
+    bcm = {
+      source  = "hashi-demo-lab/bcm"
+      version = "~> 0.1"
+    }
   }
-
-  by_category = {
-    for hostname, node in var.nodes : node.category => hostname...
-  }
 }
 
-output "node_dependencies" {
-  value = var.provisioning_mode == "sequential" ? local.node_dependencies : {}
-}
+# endpoint, username and password come from BCM_ENDPOINT, BCM_USERNAME and BCM_PASSWORD.
+provider "bcm" {}
 
-output "nodes_by_category" {
-  value = local.by_category
-}
+module "nodes" {
+  source = "../../modules/bcm_node_provisioning"
 
-output "node_bmc_ips" {
-  value = { for hostname, node in var.nodes : hostname => node.ipmi_ip }
+  nodes                   = var.nodes
+  management_network_name = "internalnet"
+  bmc_network_name        = "ipminet"
+  category_name           = "default"
+
+  enable_power_action = var.enable_power_action
+  power_action        = var.power_action
+  provisioning_mode   = var.provisioning_mode
 }

@@ -1,6 +1,6 @@
 nodes = {
-  "dgx-01" = { mac = "00:11:22:33:44:01", ipmi_ip = "10.0.0.101", category = "dgx" }
-  "dgx-02" = { mac = "00:11:22:33:44:02", ipmi_ip = "10.0.0.102", category = "dgx" }
-  "cpu-01" = { mac = "00:11:22:33:44:03", ipmi_ip = "10.0.0.103" }
+  "cpu-01" = { mac = "52:54:00:0a:00:01", ipmi_ip = "10.148.0.1", management_ip = "10.141.0.1" }
+  "cpu-02" = { mac = "52:54:00:0a:00:02", ipmi_ip = "10.148.0.2", management_ip = "10.141.0.2" }
+  "gpu-01" = { mac = "52:54:00:0a:00:11", ipmi_ip = "10.148.0.11", management_ip = "10.141.0.11", category = "gpu" }
+  "gpu-02" = { mac = "52:54:00:0a:00:12", ipmi_ip = "10.148.0.12", management_ip = "10.141.0.12", category = "gpu" }
 }
-provisioning_mode = "sequential"

@@ -1,35 +1,25 @@
 variable "nodes" {
-  description = "Nodes to register, keyed by hostname."
+  description = "Nodes to register, keyed by hostname (see the module's README for every field)."
   type = map(object({
-    mac      = string
-    ipmi_ip  = string
-    category = optional(string, "default")
-    roles    = optional(list(string), [])
+    mac           = string
+    ipmi_ip       = string
+    management_ip = optional(string)
+    category      = optional(string)
+    roles         = optional(list(string), [])
   }))
+}
 
-  validation {
-    condition     = alltrue([for n in values(var.nodes) : can(regex("^([0-9a-f]{2}:){5}[0-9a-f]{2}$", lower(n.mac)))])
-    error_message = "Every node needs a MAC address written as six colon-separated hex pairs."
-  }
+variable "enable_power_action" {
+  type    = bool
+  default = true
+}
 
-  validation {
-    condition     = length(distinct([for n in values(var.nodes) : lower(n.mac)])) == length(var.nodes)
-    error_message = "MAC addresses must be unique across nodes."
-  }
+variable "power_action" {
+  type    = string
+  default = "power_on"
 }
 
 variable "provisioning_mode" {
   type    = string
   default = "parallel"
-
-  validation {
-    condition     = contains(["sequential", "parallel"], var.provisioning_mode)
-    error_message = "provisioning_mode must be \"sequential\" or \"parallel\"."
-  }
-}
-
-variable "bmc_password" {
-  type      = string
-  sensitive = true
-  default   = "changeme"
 }

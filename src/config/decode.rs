@@ -217,15 +217,22 @@ fn missing_argument(name: &str, span: Span, context: &str) -> Diagnostic {
 pub(crate) fn static_string(e: &Expression) -> Option<String> {
     match e {
         Expression::String(s) => Some(s.value().to_string()),
-        Expression::StringTemplate(t) => {
-            let mut out = String::new();
-            for el in t.iter() {
-                out.push_str(el.as_literal()?.value());
-            }
-            Some(out)
-        }
+        Expression::StringTemplate(t) => literal_template(t.iter()),
+        // hcl-edit has already stripped a `<<-` heredoc's indentation.
+        Expression::HeredocTemplate(h) => literal_template(h.template.iter()),
         _ => None,
     }
+}
+
+/// The text of a template made of literals only (no interpolation or directive).
+fn literal_template<'a>(
+    elements: impl Iterator<Item = &'a hcl_edit::template::Element>,
+) -> Option<String> {
+    let mut out = String::new();
+    for el in elements {
+        out.push_str(el.as_literal()?.value());
+    }
+    Some(out)
 }
 
 fn label(b: &Block, i: usize) -> String {
@@ -905,5 +912,32 @@ fn decode_structural(cx: &mut Ctx, module: &mut Module, b: &Block) {
         "import" => module.imports.push(block),
         "moved" => module.moved.push(block),
         _ => module.removed.push(block),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load_module;
+    use crate::diag::SourceMap;
+
+    #[test]
+    fn heredoc_descriptions_are_static_strings_as_in_terraform() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "variable \"x\" {\n  description = <<-EOT\n    Indented\n      text.\n  EOT\n}\n\noutput \"o\" {\n  description = <<EOT\nplain\nEOT\n  value = 1\n}\n\nvariable \"y\" {\n  description = <<-EOT\n    ${var.x}\n  EOT\n}\n",
+        )
+        .unwrap();
+        let mut sources = SourceMap::default();
+        let (module, diags) = load_module(dir.path(), &mut sources);
+        assert_eq!(
+            module.variables["x"].description.as_deref(),
+            Some("Indented\n  text.\n")
+        );
+        assert_eq!(module.outputs["o"].description.as_deref(), Some("plain\n"));
+        // An interpolation is still not a static string.
+        assert!(module.variables["y"].description.is_none());
+        let messages: Vec<String> = diags.iter().map(|d| d.summary.clone()).collect();
+        assert_eq!(messages, vec!["Invalid expression".to_string()]);
     }
 }

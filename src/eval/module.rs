@@ -814,6 +814,15 @@ fn check_resource_preconditions(
                 &bound
             };
             for c in &r.lifecycle.preconditions {
+                // A message that needs what only the plan walk knows (data sources, possibly
+                // from -inventory) is left to the walk, which reports the failure with it.
+                if c.error_message
+                    .as_ref()
+                    .and_then(|m| ev.eval(m, inner).ok())
+                    .is_some_and(|m| !m.is_wholly_known())
+                {
+                    continue;
+                }
                 if let Some(message) = failed_condition(ev, c, inner, diags, "precondition") {
                     diags.push(
                         Diagnostic::error("Resource precondition failed")

@@ -519,7 +519,13 @@ impl Executor for ApplyExecutor<'_> {
                 .get(&addr.resource.type_name)
                 .map_or(0, |s| s.version),
             attributes: encode_attributes(&new, &block),
-            sensitive_attributes: Vec::new(),
+            // The plan's marks (configuration and schema), so that show and later plans hide
+            // the same values after the state is read back.
+            sensitive_attributes: change
+                .after
+                .as_ref()
+                .map(crate::state::sensitive_paths)
+                .unwrap_or_default(),
             private: None,
             dependencies,
             create_before_destroy: change.action == Action::CreateThenDelete,

@@ -488,6 +488,7 @@ impl<'a> Walk<'a> {
         with_self.push(("self", self_value.clone()));
         r.provisioners
             .iter()
+            .filter(|p| super::provisioner::when_of(p) == when)
             .filter_map(|p| {
                 let run = super::provisioner::decode(p, &|e| self.eval(e, &with_self));
                 match run {
@@ -859,6 +860,9 @@ fn failed_conditions(
                     (_, true) => {
                         "The error message included a sensitive value, so it will not be displayed."
                             .to_string()
+                    }
+                    (m, false) if !m.is_wholly_known() => {
+                        "The error message could not be determined yet.".to_string()
                     }
                     (m, false) => m.as_str().map_or_else(|| m.to_string(), str::to_string),
                 })

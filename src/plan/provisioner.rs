@@ -41,6 +41,22 @@ fn keyword(e: &Expression) -> Option<&str> {
     }
 }
 
+/// When the block runs, read without evaluating anything: a destroy only evaluates its
+/// `when = destroy` provisioners, as Terraform does (the others may refer to `each.value` of
+/// an instance that has left `for_each`). An invalid keyword counts as create, where [`decode`]
+/// reports it.
+pub fn when_of(p: &Provisioner) -> When {
+    let keyword = p
+        .body
+        .attributes()
+        .find(|a| a.key.value().as_str() == "when")
+        .and_then(|a| keyword(&a.value));
+    match keyword {
+        Some("destroy") => When::Destroy,
+        _ => When::Create,
+    }
+}
+
 /// Evaluates a provisioner block with `eval` (which has `self`, `each`, `count` in scope).
 pub fn decode(
     p: &Provisioner,

@@ -346,3 +346,50 @@ pub fn mark_path(v: &Value, path: &[crate::plan::PathStep]) -> Value {
         _ => v.clone(),
     }
 }
+
+/// The paths of the values marked sensitive inside `v`, in walk order (object attributes by
+/// name, list elements by index): what `sensitive_attributes` records, so that [`mark_path`]
+/// restores the marks when the state is read. A mark on a set's element is recorded on the set,
+/// since set elements have no path.
+pub fn sensitive_paths(v: &Value) -> Vec<crate::plan::AttrPath> {
+    fn walk(v: &Value, path: &mut crate::plan::AttrPath, out: &mut Vec<crate::plan::AttrPath>) {
+        use crate::plan::PathStep;
+        match v {
+            Value::Sensitive(_) => out.push(path.clone()),
+            Value::Object(attrs) => {
+                for (k, e) in attrs.iter() {
+                    path.push(PathStep::Attr(k.to_string()));
+                    walk(e, path, out);
+                    path.pop();
+                }
+            }
+            Value::Map(_, entries) => {
+                for (k, e) in entries.iter() {
+                    path.push(PathStep::Key(k.to_string()));
+                    walk(e, path, out);
+                    path.pop();
+                }
+            }
+            Value::List(_, items) | Value::Tuple(items) => {
+                for (i, e) in items.iter().enumerate() {
+                    path.push(PathStep::Index(i as i64));
+                    walk(e, path, out);
+                    path.pop();
+                }
+            }
+            Value::Set(_, items) => {
+                let mut inside = Vec::new();
+                for e in items.iter() {
+                    walk(e, &mut Vec::new(), &mut inside);
+                }
+                if !inside.is_empty() {
+                    out.push(path.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out
+}

@@ -643,3 +643,55 @@ fn resources_are_written_as_terraform_1_0_3_rewrote_them() {
     }
     assert_eq!(ours, ORACLE_STATE_RM);
 }
+
+#[test]
+fn sensitive_paths_are_where_mark_path_puts_the_marks_back() {
+    use crate::value::Value;
+    use std::sync::Arc;
+    let secret = || Value::string("pw").mark_sensitive();
+    let object = |pairs: Vec<(&str, Value)>| {
+        Value::object(pairs.into_iter().map(|(k, v)| (Arc::from(k), v)).collect())
+    };
+    let v = object(vec![
+        ("name", Value::string("x")),
+        (
+            "bmc",
+            object(vec![("password", secret()), ("user", Value::string("u"))]),
+        ),
+        (
+            "interfaces",
+            Value::tuple(vec![Value::string("a"), secret()]),
+        ),
+        (
+            "env",
+            Value::map(
+                Type::String,
+                [(Arc::from("IPMI_PASSWORD"), secret())]
+                    .into_iter()
+                    .collect(),
+            ),
+        ),
+        ("roles", Value::set(Type::String, vec![secret()])),
+    ]);
+    let paths = sensitive_paths(&v);
+    assert_eq!(
+        paths,
+        vec![
+            vec![
+                PathStep::Attr("bmc".into()),
+                PathStep::Attr("password".into())
+            ],
+            vec![
+                PathStep::Attr("env".into()),
+                PathStep::Key("IPMI_PASSWORD".into())
+            ],
+            vec![PathStep::Attr("interfaces".into()), PathStep::Index(1)],
+            vec![PathStep::Attr("roles".into())],
+        ]
+    );
+    // Marking an unmarked copy along those paths gives the marks back.
+    let plain = v.unmark_deep().0;
+    let restored = paths.iter().fold(plain, |acc, p| mark_path(&acc, p));
+    assert_eq!(sensitive_paths(&restored), paths);
+    assert!(sensitive_paths(&v.unmark_deep().0).is_empty());
+}
