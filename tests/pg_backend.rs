@@ -602,3 +602,52 @@ fn a_state_terraform_wrote_is_found_and_used() {
     assert_eq!(state["lineage"], "0c9a3f4e-7d5e-4c1e-9b9a-6a0f5f0d1e2a");
     assert!(state["serial"].as_u64().unwrap() > 3, "{data}");
 }
+
+#[test]
+fn debug_logs_carry_neither_the_connection_password_nor_the_state() {
+    let server = PgServer::start();
+    let secret_module = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "tok-7f3a9c"
+}
+resource "terraform_data" "secret" {
+  input = var.token
+}
+"#;
+    let dir = module(&[("backend.tf", BACKEND), ("main.tf", secret_module)]);
+    // Trust authentication ignores the password; it is in the string all the same.
+    let url = server.url().replace("postgres@", "postgres:hunter2@");
+    ok(&run(
+        dir.path(),
+        &[
+            "init",
+            "-no-color",
+            &format!("-backend-config=conn_str={url}"),
+        ],
+    ));
+    let log = dir.path().join("debug.log");
+    let out = command(dir.path(), &["apply", "-auto-approve", "-no-color"])
+        .env("BCMHCL_LOG", "trace")
+        .env("BCMHCL_LOG_PATH", &log)
+        .output()
+        .unwrap();
+    ok(&out);
+    let data = server.psql("SELECT data FROM terraform_remote_state.states WHERE name = 'default'");
+    assert!(
+        data.contains("tok-7f3a9c"),
+        "the state holds the value: {data}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(logged.contains("connected to PostgreSQL"), "{logged}");
+    assert!(
+        logged.contains("wrote the whole state to PostgreSQL"),
+        "{logged}"
+    );
+    for secret in ["hunter2", "tok-7f3a9c"] {
+        assert!(!logged.contains(secret), "{secret} logged:\n{logged}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
+    }
+}

@@ -149,8 +149,9 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// Log targets never shown: they would print session cookies.
-const SILENCED: &str = "cookie_store=off";
+/// Log targets never shown: they would print session cookies, or (the PostgreSQL client's
+/// statement parameters) whole states with their sensitive values.
+const SILENCED: &str = "cookie_store=off,tokio_postgres=off,postgres=off";
 
 /// Logs (`tracing`) on stderr, or appended to `BCMHCL_LOG_PATH`, when `BCMHCL_LOG` (or
 /// Terraform's `TF_LOG`) names a level or filter: `debug`, `bcmhcl=trace`, ...

@@ -66,6 +66,15 @@ pub struct PgServer {
 
 impl PgServer {
     pub fn start() -> PgServer {
+        PgServer::start_with(None)
+    }
+
+    /// A server that also offers TLS with this certificate and key (PEM).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> PgServer {
+        PgServer::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> PgServer {
         let bin = server_bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("bcmhcl-pg-")
@@ -102,12 +111,26 @@ impl PgServer {
             ],
         );
         assert!(out.status.success(), "initdb failed: {}", text(&out));
+        let mut tls_options = String::new();
+        if let Some((cert, key)) = tls {
+            use std::os::unix::fs::PermissionsExt;
+            for (name, pem) in [("server.crt", cert), ("server.key", key)] {
+                let path = data.join(name);
+                std::fs::write(&path, pem).expect("write the server's TLS files");
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+                if let Some((uid, gid)) = postgres_user_ids().filter(|_| as_postgres) {
+                    std::os::unix::fs::chown(&path, Some(uid), Some(gid)).unwrap();
+                }
+            }
+            tls_options =
+                " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".to_string();
+        }
         // A free port can be taken between our probe and the server's bind: try a few.
         let mut last = String::new();
         for _ in 0..5 {
             server.port = free_port();
             let options = format!(
-                "-h 127.0.0.1 -p {} -k {} -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
+                "-h 127.0.0.1 -p {} -k {} -c fsync=off -c full_page_writes=off -c synchronous_commit=off{tls_options}",
                 server.port,
                 server.dir.path().display()
             );

@@ -180,6 +180,7 @@ impl PgBackend {
             target: target.clone(),
             message: describe(&e),
         })?;
+        tracing::debug!(%target, schema = %settings.schema_name, "connected to PostgreSQL");
         let schema = quote_identifier(&settings.schema_name);
         if !settings.skip_schema_creation {
             // `CREATE SCHEMA IF NOT EXISTS` needs the CREATE privilege even when the schema
@@ -799,6 +800,7 @@ impl StateStore for PgStore {
         };
         match data.and_then(|d| self.write_row(&d).map(|()| d.len())) {
             Ok(written) => {
+                tracing::debug!(location = %self.location, bytes = written, serial = state.serial, "wrote the whole state to PostgreSQL");
                 memory.content_in_row = Some(content);
                 memory.plaintext_with_key = false;
                 memory.full_bytes = written as u64;
@@ -833,6 +835,7 @@ impl StateStore for PgStore {
             };
             // A journal row that cannot be written falls back to a full write.
             if let Some(Ok(n)) = record.map(|r| self.append_journal(&r)) {
+                tracing::trace!(address = %addr, bytes = n, "recorded an operation in the PostgreSQL journal");
                 self.memory().journal_bytes += n;
                 return Ok(());
             }

@@ -255,6 +255,14 @@ fn with_a_key_the_row_holds_the_sealed_state() {
     store.record(&mut state, &a).unwrap();
     let data = server.psql("SELECT data FROM terraform_remote_state.states WHERE name = 'default'");
     assert!(is_sealed(&data) && !data.contains("secret-id-42"), "{data}");
+    // The next operation is a journal row, sealed on its own.
+    let b = set(&mut state, "b", serde_json::json!({"id": "secret-id-43"}));
+    store.record(&mut state, &b).unwrap();
+    let journal = server.psql("SELECT record FROM terraform_remote_state.bcmhcl_journal");
+    assert!(
+        is_sealed(&journal) && !journal.contains("secret-id-43"),
+        "{journal}"
+    );
     let loaded = backend
         .store("default", Some(key()))
         .unwrap()
@@ -262,14 +270,22 @@ fn with_a_key_the_row_holds_the_sealed_state() {
         .unwrap()
         .unwrap();
     assert!(loaded.same_content(&state));
+    assert_eq!(loaded.instances().count(), 2);
     let err = backend.store("default", None).unwrap().load().unwrap_err();
     assert!(matches!(err, StateError::NoKey { .. }), "{err:?}");
-    // Decrypting in place gives back the plaintext row, byte for byte.
+    // Decrypting in place folds the journal row in and leaves Terraform's plaintext row.
     assert!(store
         .rewrite_at_rest(crate::state::AtRest::Plaintext)
         .unwrap());
     let data = server.psql("SELECT data FROM terraform_remote_state.states WHERE name = 'default'");
-    assert_eq!(data, state.to_json().trim_end());
+    assert!(
+        State::from_json(&data).unwrap().same_content(&state),
+        "{data}"
+    );
+    assert_eq!(
+        server.psql("SELECT count(*) FROM terraform_remote_state.bcmhcl_journal"),
+        "0"
+    );
 }
 
 #[test]
@@ -349,4 +365,77 @@ fn recording_a_thousand_operations_stays_cheap() {
         server.psql("SELECT count(*) FROM terraform_remote_state.bcmhcl_journal"),
         "0"
     );
+}
+
+/// A CA and a server certificate it signs for 127.0.0.1, as PEM: (ca, cert, key).
+fn tls_material() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// Whether the backend's session is encrypted, as the server sees it.
+fn session_uses_tls(backend: &PgBackend) -> bool {
+    client(&backend.client)
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn sslmode_is_carried_out_against_a_tls_server() {
+    let (ca, cert, key) = tls_material();
+    let server = server::PgServer::start_tls(&cert, &key);
+    let ca_file = server.dir().join("ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    let (other_ca, _, _) = tls_material();
+    let other_ca_file = server.dir().join("other-ca.pem");
+    std::fs::write(&other_ca_file, &other_ca).unwrap();
+    let connect = |query: String| {
+        PgBackend::connect(&PgSettings::new(ConnString::new(format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?{query}",
+            server.port
+        ))))
+    };
+    for (query, encrypted) in [
+        ("sslmode=disable".to_string(), false),
+        ("sslmode=prefer".to_string(), true),
+        ("sslmode=require".to_string(), true),
+        (
+            format!("sslmode=verify-ca&sslrootcert={}", ca_file.display()),
+            true,
+        ),
+        (
+            format!("sslmode=verify-full&sslrootcert={}", ca_file.display()),
+            true,
+        ),
+    ] {
+        let backend = connect(query.clone()).unwrap_or_else(|e| panic!("{query}: {e}"));
+        assert_eq!(session_uses_tls(&backend), encrypted, "{query}");
+    }
+    // A server whose certificate another CA signed is refused when verifying.
+    let err = connect(format!(
+        "sslmode=verify-full&sslrootcert={}",
+        other_ca_file.display()
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+    // The key/value form and PGSSLMODE-style defaults reach TLS too.
+    let mut settings = PgSettings::new(ConnString::new(format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres",
+        server.port
+    )));
+    settings.defaults.sslmode = Some("verify-full".into());
+    settings.defaults.sslrootcert = Some(ca_file.clone());
+    assert!(session_uses_tls(&PgBackend::connect(&settings).unwrap()));
 }
