@@ -465,22 +465,7 @@ impl PgStore {
 
     /// The row's state (`None`: no row, or an empty one) and whether it was plaintext.
     fn read_row(&self) -> Result<(Option<State>, bool), StateError> {
-        let row = client(&self.client)
-            .query_opt(
-                &format!(
-                    "SELECT data FROM {}.{STATES_TABLE} WHERE name = $1",
-                    self.schema
-                ),
-                &[&self.workspace],
-            )
-            .map_err(|e| self.database_error("read", PgError::query("read the state")(e)))?;
-        let data: Option<String> = match row {
-            None => None,
-            Some(row) => row
-                .try_get(0)
-                .map_err(|e| self.database_error("read", PgError::query("read the state")(e)))?,
-        };
-        let Some(data) = data else {
+        let Some(data) = self.read_data()? else {
             return Ok((None, false));
         };
         let path = PathBuf::from(&self.location);
@@ -495,6 +480,24 @@ impl PgStore {
                 path,
                 source: Box::new(e),
             })
+    }
+
+    /// The row's `data`; `None` when there is no row or its data is NULL.
+    fn read_data(&self) -> Result<Option<String>, StateError> {
+        let failed = |e| self.database_error("read", PgError::query("read the state")(e));
+        let row = client(&self.client)
+            .query_opt(
+                &format!(
+                    "SELECT data FROM {}.{STATES_TABLE} WHERE name = $1",
+                    self.schema
+                ),
+                &[&self.workspace],
+            )
+            .map_err(failed)?;
+        match row {
+            None => Ok(None),
+            Some(row) => row.try_get(0).map_err(failed),
+        }
     }
 
     /// The journal rows of this workspace, oldest first, one per line.
@@ -617,16 +620,7 @@ impl PgStore {
                 StateStore::save(self, &mut state)?;
             }
         }
-        let row = client(&self.client)
-            .query_opt(
-                &format!(
-                    "SELECT data FROM {}.{STATES_TABLE} WHERE name = $1",
-                    self.schema
-                ),
-                &[&self.workspace],
-            )
-            .map_err(|e| self.database_error("read", PgError::query("read the state")(e)))?;
-        let Some(Some(data)) = row.map(|r| r.get::<_, Option<String>>(0)) else {
+        let Some(data) = self.read_data()? else {
             return Ok(false);
         };
         let path = PathBuf::from(&self.location);
