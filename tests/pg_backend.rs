@@ -347,6 +347,8 @@ fn workspaces_are_isolated_and_terraform_workspace_follows_the_selection() {
 #[test]
 fn local_workspaces_live_under_terraform_tfstate_d() {
     let dir = module(&[("main.tf", MODULE)]);
+    let err = failed(&run(dir.path(), &["workspace", "new", "a/b", "-no-color"]));
+    assert!(err.contains("Invalid workspace name \"a/b\""), "{err}");
     ok(&run(dir.path(), &["workspace", "new", "lab"]));
     ok(&run(dir.path(), &["apply", "-auto-approve", "-no-color"]));
     let state = dir.path().join("terraform.tfstate.d/lab/terraform.tfstate");

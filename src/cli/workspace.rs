@@ -120,19 +120,19 @@ fn list(dir: &Path, backend: &Backend) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Terraform's rule: a name that would need escaping in a URL path is refused.
+/// Terraform's rule: a name that Go's `url.PathEscape` would change is refused.
 fn check_name(name: &str) -> Result<(), Diagnostic> {
     let valid = !name.is_empty()
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "-._~$&+:=@".contains(c));
     if valid {
         return Ok(());
     }
     Err(
         Diagnostic::error(format!("Invalid workspace name {name:?}")).detail(
             "The workspace name must be usable in a URL path and a file name: letters, digits and \
-         - . _ ~ only, no slashes or spaces.",
+         - . _ ~ $ & + : = @ only, no slashes or spaces.",
         ),
     )
 }
