@@ -8,7 +8,8 @@ need_apt=()
 # Tests that need services install them here (ipmitool, ipmi_sim, PostgreSQL arrive with
 # the issues that bring those tests).
 # IPMI: OpenIPMI's ipmi_sim (openipmi), ipmitool and FreeIPMI's ipmipower (freeipmi-tools).
-for pkg in openipmi ipmitool freeipmi-tools; do
+# PostgreSQL: the pg state backend's tests start their own server (initdb, pg_ctl).
+for pkg in openipmi ipmitool freeipmi-tools postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

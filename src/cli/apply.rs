@@ -296,7 +296,7 @@ pub fn run(args: ApplyArgs, ordered: &[VarFlag]) -> ExitCode {
         &root.providers,
         root.runtime.handle(),
         root.state.clone(),
-        &root.store,
+        &*root.store,
         reporter,
         secrets,
     );

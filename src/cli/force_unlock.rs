@@ -33,10 +33,22 @@ pub fn run(args: ForceUnlockArgs) -> ExitCode {
         print_diagnostics(&Diagnostics::from(d), &SourceMap::new(), args.no_color);
         ExitCode::from(1)
     };
-    let path = args
-        .state
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("terraform.tfstate"));
+    let path = match &args.state {
+        Some(p) => p.clone(),
+        None => match super::backend::open_store_of_module(std::path::Path::new("."), None) {
+            Ok(super::backend::Store::Local(local)) => local.path().to_path_buf(),
+            Ok(super::backend::Store::Pg(_)) => {
+                return fail(Diagnostic::error("Failed to unlock state").detail(
+                    "The pg backend locks with PostgreSQL advisory locks, which belong to the \
+                     database session that took them and end with it: there is no lock to \
+                     remove from here. If the run holding it is gone but its session is not, an \
+                     administrator can end the session with SELECT pg_terminate_backend(PID), \
+                     the PID being the one the lock error names.",
+                ))
+            }
+            Err(d) => return fail(d),
+        },
+    };
     if !args.force {
         if !std::io::stdin().is_terminal() {
             return fail(Diagnostic::error("Failed to unlock state").detail(

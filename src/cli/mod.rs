@@ -2,10 +2,12 @@
 //! subcommand, diagnostics on stderr, data on stdout, exit codes. Nothing imports this module.
 
 mod apply;
+mod backend;
 mod console;
 mod fmt;
 mod force_unlock;
 mod graph;
+mod init;
 mod inputs;
 mod inventory;
 mod live;
@@ -20,6 +22,7 @@ mod state_cmd;
 mod state_key;
 mod terminal;
 mod validate;
+mod workspace;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -42,6 +45,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Configure the state backend (local, or PostgreSQL with `backend "pg"`), like
+    /// `terraform init`.
+    Init(init::InitArgs),
     /// Check a module: syntax, references, variables and their validations, locals,
     /// preconditions (no credentials needed).
     Validate(validate::ValidateArgs),
@@ -66,6 +72,8 @@ enum Command {
     Show(show::ShowArgs),
     /// Inspect and edit the state, like `terraform state`.
     State(state_cmd::StateArgs),
+    /// List, create, select and delete workspaces, like `terraform workspace`.
+    Workspace(workspace::WorkspaceArgs),
     /// Remove a state lock left by a run that did not release it, like
     /// `terraform force-unlock`.
     ForceUnlock(force_unlock::ForceUnlockArgs),
@@ -99,6 +107,7 @@ const VALUE_FLAGS: &[&str] = &[
     "state-out",
     "lock-timeout",
     "parallelism",
+    "backend-config",
 ];
 
 /// Terraform spells long flags with one dash (`-var`, `-no-color`); clap wants two. Rewrite
@@ -141,8 +150,9 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// Log targets never shown: they would print session cookies.
-const SILENCED: &str = "cookie_store=off";
+/// Log targets never shown: they would print session cookies, or (the PostgreSQL client's
+/// statement parameters) whole states with their sensitive values.
+const SILENCED: &str = "cookie_store=off,tokio_postgres=off,postgres=off";
 
 /// Logs (`tracing`) on stderr, or appended to `BCMHCL_LOG_PATH`, when `BCMHCL_LOG` (or
 /// Terraform's `TF_LOG`) names a level or filter: `debug`, `bcmhcl=trace`, ...
@@ -198,6 +208,7 @@ pub fn main() -> ExitCode {
     }
     let ordered = inputs::ordered_var_flags(&args);
     match cli.command {
+        Command::Init(a) => init::run(a),
         Command::Validate(a) => validate::run(a, &ordered),
         Command::Console(a) => console::run(a, &ordered),
         Command::Fmt(a) => fmt::run(a),
@@ -223,6 +234,7 @@ pub fn main() -> ExitCode {
         }
         Command::Show(a) => show::run(a),
         Command::State(a) => state_cmd::run(a),
+        Command::Workspace(a) => workspace::run(a),
         Command::ForceUnlock(a) => force_unlock::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Power(a) => power::run(a),

@@ -3,7 +3,7 @@
 use super::terminal::stdout_line;
 use bcmhcl::value::value_to_json;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args, Debug)]
@@ -25,11 +25,7 @@ pub struct OutputArgs {
 }
 
 pub fn run(args: OutputArgs) -> ExitCode {
-    let store = match super::state_key::store(
-        args.state
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("terraform.tfstate")),
-    ) {
+    let store = match super::backend::open_store_of_module(Path::new("."), args.state.as_deref()) {
         Ok(s) => s,
         Err(d) => {
             eprintln!("Error: {}\n\n{}", d.summary, d.detail);

@@ -7,8 +7,7 @@ use bcmhcl::config::{load_module_tree, ModuleTree};
 use bcmhcl::diag::{Diagnostics, SourceMap};
 use bcmhcl::eval::module::{EvalOptions, RawInput};
 use bcmhcl::provider::ProviderRegistry;
-use bcmhcl::state::lock::StateLock;
-use bcmhcl::state::{LocalStore, State};
+use bcmhcl::state::{HeldLock, State};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -122,26 +121,29 @@ pub fn parse_lock_timeout(s: &str) -> Result<Duration, String> {
     bcmhcl::state::lock::parse_duration(s)
 }
 
-/// Takes the state lock unless `-lock=false`; `None` when not locking.
+/// Takes the state lock of `store` unless `-lock=false`; `None` when not locking.
 pub fn lock_state(
     lock: Option<bool>,
     timeout: Option<Duration>,
-    state_path: &std::path::Path,
+    store: &dyn bcmhcl::state::StateStore,
     operation: &str,
-) -> Result<Option<StateLock>, bcmhcl::diag::Diagnostic> {
+) -> Result<Option<Box<dyn HeldLock>>, bcmhcl::diag::Diagnostic> {
     if lock == Some(false) {
         return Ok(None);
     }
-    bcmhcl::state::lock::acquire(state_path, operation, timeout.unwrap_or(Duration::ZERO))
+    store
+        .lock(operation, timeout.unwrap_or(Duration::ZERO))
         .map(Some)
         .map_err(|e| e.to_diagnostic())
 }
 
-/// How expressions of the module in `dir` are evaluated (paths as `terraform -chdir=DIR`).
+/// How expressions of the module in `dir` are evaluated (paths as `terraform -chdir=DIR`;
+/// `terraform.workspace` is the selected workspace).
 pub fn eval_options(dir: &std::path::Path) -> EvalOptions {
     EvalOptions {
         path_root: dir.to_path_buf(),
         path_cwd: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+        workspace: super::backend::current_workspace(dir),
         ..EvalOptions::default()
     }
 }
@@ -153,7 +155,7 @@ pub struct Root {
     pub refactor_notes: Vec<String>,
     pub inputs: Vec<RawInput>,
     pub eval: EvalOptions,
-    pub store: LocalStore,
+    pub store: super::backend::Store,
     pub state: State,
     pub providers: ProviderRegistry,
     pub runtime: tokio::runtime::Runtime,
@@ -161,7 +163,7 @@ pub struct Root {
     /// Set by the first Ctrl-C: no new operation starts.
     pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The state lock, held until the root is dropped (every exit path releases it).
-    pub _lock: Option<StateLock>,
+    pub _lock: Option<Box<dyn HeldLock>>,
 }
 
 impl Root {
@@ -182,12 +184,15 @@ impl Root {
         let mut sources = SourceMap::new();
         let (tree, mut diags) = load_module_tree(&dir, &mut sources);
         let inputs = gather(&dir, ordered, &mut sources, &mut diags);
-        let store = match super::state_key::store(
-            flags
-                .state
-                .clone()
-                .unwrap_or_else(|| dir.join("terraform.tfstate")),
-        ) {
+        // The backend is configured only when the configuration could be read.
+        if diags.has_errors() {
+            report(&diags, &sources);
+            return Err(ExitCode::from(1));
+        }
+        let store = match super::backend::decode_block(tree.module.terraform.backend.as_ref())
+            .and_then(|block| {
+                super::backend::open_store(&dir, block.as_ref(), flags.state.as_deref())
+            }) {
             Ok(s) => s,
             Err(d) => {
                 report(&Diagnostics::from(d), &sources);
@@ -198,7 +203,7 @@ impl Root {
         let lock = match lock_state(
             flags.lock,
             flags.lock_timeout,
-            store.path(),
+            &*store,
             flags.operation.lock_name(),
         ) {
             Ok(l) => l,

@@ -93,14 +93,11 @@ pub fn run(args: ShowArgs) -> ExitCode {
             Err(d) => return fail(&args, d),
         },
         None => {
-            let store = match super::state_key::store(
-                args.state
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("terraform.tfstate")),
-            ) {
-                Ok(s) => s,
-                Err(d) => return fail(&args, d),
-            };
+            let store =
+                match super::backend::open_store_of_module(Path::new("."), args.state.as_deref()) {
+                    Ok(s) => s,
+                    Err(d) => return fail(&args, d),
+                };
             match store.load() {
                 Ok(s) => Shown::State(s),
                 Err(e) => return fail(&args, e.to_diagnostic()),

@@ -12,7 +12,7 @@ use crate::plan::{Action, ResourceChange};
 use crate::provider::local_exec::LocalExec;
 use crate::provider::{ActionRequest, ApplyRequest, ProviderRegistry};
 use crate::schema::encode_attributes;
-use crate::state::{InstanceState, LocalStore, State};
+use crate::state::{InstanceState, State, StateStore};
 use crate::value::Value;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -56,7 +56,7 @@ pub struct ApplyExecutor<'a> {
     /// The state, updated and recorded after every finished operation (operations of one
     /// layer finish on several threads).
     pub state: Mutex<State>,
-    pub store: &'a LocalStore,
+    pub store: &'a dyn StateStore,
     reporter: Mutex<&'a mut (dyn Reporter + Send)>,
     /// Values of sensitive variables, masked in provisioner output.
     pub secrets: Vec<String>,
@@ -152,7 +152,7 @@ impl<'a> ApplyExecutor<'a> {
         providers: &'a ProviderRegistry,
         runtime: &'a tokio::runtime::Handle,
         state: State,
-        store: &'a LocalStore,
+        store: &'a dyn StateStore,
         reporter: &'a mut (dyn Reporter + Send),
         secrets: Vec<String>,
     ) -> ApplyExecutor<'a> {

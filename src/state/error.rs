@@ -107,12 +107,20 @@ pub enum StateError {
     #[error("Failed to write {}: {source}. The file is unchanged.", .path.display())]
     Write { path: PathBuf, source: io::Error },
 
-    /// The state could not be saved at `path`.
-    #[error("{}", persist_text(.path, .source, .recovery))]
+    /// The state could not be saved at `location` (a path, or a PostgreSQL row).
+    #[error("{}", persist_text(.location, .source, .recovery))]
     Persist {
-        path: PathBuf,
+        location: String,
         source: io::Error,
         recovery: Recovery,
+    },
+
+    /// The state database could not be used; `action` says for what ("read", "write").
+    #[error("Failed to {action} the state at {location}: {message}")]
+    Database {
+        action: &'static str,
+        location: String,
+        message: String,
     },
 }
 
@@ -151,6 +159,12 @@ impl StateError {
             }
             StateError::Persist { .. } => {
                 Diagnostic::error("Failed to persist state to backend").detail(self.to_string())
+            }
+            StateError::Database { action: "read", .. } => {
+                Diagnostic::error("Failed to load state").detail(self.to_string())
+            }
+            StateError::Database { .. } => {
+                Diagnostic::error("Failed to save state").detail(self.to_string())
             }
         }
     }
@@ -222,11 +236,11 @@ fn problems_text(problems: &[Problem]) -> String {
     out
 }
 
-fn persist_text(path: &std::path::Path, source: &io::Error, recovery: &Recovery) -> String {
+fn persist_text(location: &str, source: &io::Error, recovery: &Recovery) -> String {
     let mut out = String::new();
     let _ = fmt::Write::write_fmt(
         &mut out,
-        format_args!("Failed to save state to {}: {source}\n\n", path.display()),
+        format_args!("Failed to save state to {location}: {source}\n\n"),
     );
     match recovery {
         Recovery::Errored(errored) => {
@@ -235,13 +249,12 @@ fn persist_text(path: &std::path::Path, source: &io::Error, recovery: &Recovery)
                 &mut out,
                 format_args!(
                     "The error shown above has prevented bcmhcl from writing the updated state to \
-                     {}. To allow for recovery, the state has been written to the file \"{name}\" \
+                     {location}. To allow for recovery, the state has been written to the file \"{name}\" \
                      instead.\n\n\
                      Running \"bcmhcl apply\" again at this point will create a forked state, \
                      making it harder to recover.\n\n\
                      To retry writing this state, use the following command:\n    \
-                     bcmhcl state push {name}",
-                    path.display()
+                     bcmhcl state push {name}"
                 ),
             );
         }

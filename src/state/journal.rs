@@ -194,8 +194,18 @@ pub fn replay(
         Ok(b) => b,
         Err(_) => return Ok(state),
     };
+    replay_bytes(path, &bytes, state, encryption)
+}
+
+/// Applies journal records (`bytes`, one per line) to `state`; `path` names them in errors.
+pub fn replay_bytes(
+    path: &Path,
+    bytes: &[u8],
+    state: Option<State>,
+    encryption: Option<&Encryption>,
+) -> Result<Option<State>, StateError> {
     let mut state = state;
-    for record in records(path, &bytes, encryption)? {
+    for record in records(path, bytes, encryption)? {
         let Ok(entry) = serde_json::from_str::<serde_json::Value>(&record.text) else {
             continue;
         };

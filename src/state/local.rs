@@ -299,26 +299,52 @@ impl LocalStore {
     }
 
     fn persist_error(&self, text: String, source: io::Error) -> StateError {
-        let written = self
-            .sealed(text.as_bytes())
-            .and_then(|bytes| write_file(&self.errored_path, &bytes));
-        let recovery = match written {
-            Ok(()) => Recovery::Errored(self.errored_path.clone()),
-            Err(error) => Recovery::Unsaved {
-                error,
-                state_json: text,
-            },
-        };
-        StateError::Persist {
-            path: self.path.clone(),
+        persist_error(
+            &self.errored_path,
+            self.encryption.as_ref(),
+            self.path.display().to_string(),
+            text,
             source,
-            recovery,
-        }
+        )
     }
 
     fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
         // A panic while holding the lock leaves nothing half-updated that matters here.
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The error for a state that could not be saved at `location`: the state goes to
+/// `errored_path` (sealed when there is a key), or, when that fails too, into the error.
+pub(super) fn persist_error(
+    errored_path: &Path,
+    encryption: Option<&Encryption>,
+    location: String,
+    text: String,
+    source: io::Error,
+) -> StateError {
+    let sealed = match encryption {
+        None => Ok(text.as_bytes().to_vec()),
+        Some(e) => e
+            .seal(Content::State, text.as_bytes())
+            .map(|mut s| {
+                s.push(b'\n');
+                s
+            })
+            .map_err(io::Error::other),
+    };
+    let written = sealed.and_then(|bytes| write_file(errored_path, &bytes));
+    let recovery = match written {
+        Ok(()) => Recovery::Errored(errored_path.to_path_buf()),
+        Err(error) => Recovery::Unsaved {
+            error,
+            state_json: text,
+        },
+    };
+    StateError::Persist {
+        location,
+        source,
+        recovery,
     }
 }
 

@@ -103,6 +103,16 @@ pub enum LockError {
     IdMismatch { given: String, held: String },
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
+    /// A PostgreSQL advisory lock is held by another session. Advisory locks carry no lock
+    /// info, so `holder` describes the session holding it, when the server says.
+    #[error("{reason}")]
+    Advisory {
+        reason: String,
+        holder: Option<String>,
+    },
+    /// The lock could not be asked for (the database failed).
+    #[error("{0}")]
+    Database(String),
 }
 
 impl LockError {
@@ -132,8 +142,21 @@ impl LockError {
                     info.id
                 ))
             }
-            LockError::Io { .. } => Diagnostic::error("Error acquiring the state lock")
-                .detail(format!("Error message: {self}\n\n{LOCK_ERROR_TAIL}")),
+            LockError::Io { .. } | LockError::Database(_) => {
+                Diagnostic::error("Error acquiring the state lock")
+                    .detail(format!("Error message: {self}\n\n{LOCK_ERROR_TAIL}"))
+            }
+            LockError::Advisory { holder, .. } => {
+                let holder = match holder {
+                    Some(h) => h.clone(),
+                    None => "Lock Info: unavailable (PostgreSQL advisory locks record no lock \
+                             information, and the holding session is not visible to this user)"
+                        .to_string(),
+                };
+                Diagnostic::error("Error acquiring the state lock").detail(format!(
+                    "Error message: {self}\n{holder}\n\n{LOCK_ERROR_TAIL}"
+                ))
+            }
             LockError::NotLocked { .. } | LockError::IdMismatch { .. } => {
                 Diagnostic::error("Failed to unlock state").detail(self.to_string())
             }
@@ -319,14 +342,14 @@ fn write_info(path: &Path, info: &LockInfo) -> io::Result<()> {
     })
 }
 
-fn user_name() -> String {
+pub(crate) fn user_name() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     ["/proc/sys/kernel/hostname", "/etc/hostname"]
         .iter()
         .find_map(|p| {

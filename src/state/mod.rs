@@ -1,7 +1,8 @@
 //! Terraform state (format version 4) and where it is stored.
 //!
 //! `State` is the model; `read` and `write` turn it into and out of Terraform's
-//! `terraform.tfstate` text byte for byte; `local` keeps it in a local file.
+//! `terraform.tfstate` text byte for byte; `local` keeps it in a local file, `pg` in a
+//! PostgreSQL table as Terraform's pg backend does; `StateStore` is what commands use of either.
 //!
 //! Resources are kept by address and each resource's objects by instance key and deposed
 //! key, in ordered maps: the order is Terraform's (no key, ints, strings; the current object
@@ -14,13 +15,16 @@ mod error;
 mod journal;
 mod local;
 pub mod lock;
+pub mod pg;
 mod read;
+mod store;
 mod write;
 
 pub use address::parse_module_instance;
 pub use encryption::{Content, CryptError, Encryption, KdfParams, Passphrase};
 pub use error::{Problem, Recovery, StateError, STATE_FORMAT_VERSION};
 pub use local::{open_state_bytes, AtRest, LocalStore};
+pub use store::{HeldLock, StateStore};
 
 use crate::addr::{InstanceKey, ResourceAddr, ResourceInstanceAddr};
 use crate::plan::AttrPath;

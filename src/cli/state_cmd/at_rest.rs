@@ -1,9 +1,10 @@
 //! `bcmhcl state encrypt` and `bcmhcl state decrypt`: the local state, its backup and its
-//! journal rewritten sealed with the state key, or back to plaintext, in place, under the state
-//! lock. The content is kept byte for byte (serial and lineage unchanged); a file that does not
+//! journal (or the pg workspace's row) rewritten sealed with the state key, or back to
+//! plaintext, in place, under the state lock. The content is kept byte for byte (serial and lineage unchanged); a file that does not
 //! open or is not a usable state stops the command before anything is written.
 
-use super::{fail, lock, no_state, report, store, Failed, StateFlags, WriteFlags};
+use super::{fail, lock, missing_file, no_state, report, Failed, StateFlags, WriteFlags};
+use crate::cli::backend::Store;
 use crate::cli::state_key::{KEY_FILE_VAR, PASSPHRASE_VAR};
 use crate::cli::terminal::stdout_line;
 use bcmhcl::diag::{Diagnostic, Diagnostics};
@@ -28,8 +29,7 @@ pub fn decrypt(args: AtRestArgs) -> Result<(), Failed> {
 
 fn run(args: AtRestArgs, target: AtRest) -> Result<(), Failed> {
     let no_color = args.flags.no_color;
-    let path = args.flags.path();
-    let store = store(&path, no_color)?;
+    let store = args.flags.open()?;
     let (verb, done_word, operation) = match target {
         AtRest::Encrypted => ("encrypt", "encrypted", "state-encrypt"),
         AtRest::Plaintext => ("decrypt", "plaintext", "state-decrypt"),
@@ -47,11 +47,21 @@ fn run(args: AtRestArgs, target: AtRest) -> Result<(), Failed> {
             no_color,
         );
     }
-    if !path.exists() {
+    if missing_file(&store) {
         return fail(no_state(), no_color);
     }
-    let _lock = lock(&args.write, &path, operation, no_color)?;
-    match store.rewrite_at_rest(target) {
+    let _lock = lock(&args.write, &*store, operation, no_color)?;
+    let rewritten = match &store {
+        Store::Local(local) => local.rewrite_at_rest(target),
+        Store::Pg(pg) => pg.rewrite_at_rest(target).map(|done| {
+            if done {
+                vec![store.location().into()]
+            } else {
+                Vec::new()
+            }
+        }),
+    };
+    match rewritten {
         Ok(done) if done.is_empty() => {
             stdout_line(&format!(
                 "The state is {done_word} already; nothing was changed."

@@ -4,7 +4,7 @@
 //! error, as in Terraform.
 
 use super::target::{all_instances, lookup, parse_target};
-use super::{load_existing, report, store, Failed, StateFlags};
+use super::{load_existing, report, Failed, StateFlags};
 use bcmhcl::diag::Diagnostics;
 use bcmhcl::state::InstanceState;
 use clap::Args;
@@ -24,8 +24,8 @@ pub struct ListArgs {
 
 pub fn run(args: ListArgs) -> Result<(), Failed> {
     let no_color = args.flags.no_color;
-    let store = store(&args.flags.path(), no_color)?;
-    let state = load_existing(&store, no_color)?;
+    let store = args.flags.open()?;
+    let state = load_existing(&*store, no_color)?;
     let addrs = if args.addresses.is_empty() {
         all_instances(&state)
     } else {

@@ -1,8 +1,9 @@
 //! `bcmhcl state list|show|rm|mv|pull|push|encrypt|decrypt`: inspecting and editing the local
 //! state file, like `terraform state`, and moving it in and out of encryption at rest.
 //!
-//! Every subcommand reads `terraform.tfstate` in the working directory (after `-chdir`) or the
-//! file named by `-state`. Commands that change the state build the whole new state in memory
+//! Every subcommand reads the state of the selected workspace in the configured backend
+//! (`terraform.tfstate` in the working directory, after `-chdir`, for the local backend), or
+//! the file named by `-state`. Commands that change the state build the whole new state in memory
 //! and save it once at the end, so an error anywhere leaves the file as it was; `rm` and `mv`
 //! keep the previous file as `<state>.<unix time>.backup` (or `-backup=PATH`), as Terraform's
 //! state commands do.
@@ -16,9 +17,9 @@ mod sync;
 mod target;
 
 use super::terminal::{print_diagnostics, stdout_line};
+use crate::cli::backend::Store;
 use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
-use bcmhcl::state::lock::StateLock;
-use bcmhcl::state::{LocalStore, Recovery, State, StateError};
+use bcmhcl::state::{HeldLock, LocalStore, Recovery, State, StateError, StateStore};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,11 +63,16 @@ struct StateFlags {
 }
 
 impl StateFlags {
-    fn path(&self) -> PathBuf {
-        self.state
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_FILE))
+    /// The store of the command: `-state`, else the selected workspace of the backend.
+    fn open(&self) -> Result<Store, Failed> {
+        crate::cli::backend::open_store_of_module(Path::new("."), self.state.as_deref())
+            .or_else(|d| fail(d, self.no_color))
     }
+}
+
+/// Whether `store` is a local file that does not exist (no state, nothing to lock).
+fn missing_file(store: &Store) -> bool {
+    matches!(store, Store::Local(l) if !l.path().exists())
 }
 
 /// Flags of the commands that write the state: they lock it as plan and apply do
@@ -84,8 +90,6 @@ struct WriteFlags {
     #[arg(long = "ignore-remote-version")]
     ignore_remote_version: bool,
 }
-
-const DEFAULT_STATE_FILE: &str = "terraform.tfstate";
 
 pub fn run(args: StateArgs) -> ExitCode {
     let result = match args.command {
@@ -126,15 +130,15 @@ fn no_state() -> Diagnostic {
     )
 }
 
-/// Locks the state at `path` for `operation` (`state-rm`, ...) unless `-lock=false`; the lock
-/// is released when the returned guard drops.
+/// Locks the state of `store` for `operation` (`state-rm`, ...) unless `-lock=false`; the
+/// lock is released when the returned guard drops.
 fn lock(
     write: &WriteFlags,
-    path: &Path,
+    store: &dyn StateStore,
     operation: &str,
     no_color: bool,
-) -> Result<Option<StateLock>, Failed> {
-    crate::cli::root::lock_state(write.lock, write.lock_timeout, path, operation)
+) -> Result<Option<Box<dyn HeldLock>>, Failed> {
+    crate::cli::root::lock_state(write.lock, write.lock_timeout, store, operation)
         .or_else(|d| fail(d, no_color))
 }
 
@@ -144,7 +148,7 @@ fn store(path: &Path, no_color: bool) -> Result<LocalStore, Failed> {
 }
 
 /// Reads the state a command works on; a missing or empty file is `None`.
-fn load(store: &LocalStore, no_color: bool) -> Result<Option<State>, Failed> {
+fn load(store: &dyn StateStore, no_color: bool) -> Result<Option<State>, Failed> {
     match store.load() {
         Ok(s) => {
             if let Some(warning) = store.plaintext_warning() {
@@ -160,15 +164,42 @@ fn load(store: &LocalStore, no_color: bool) -> Result<Option<State>, Failed> {
 }
 
 /// Reads the state a command needs: no state is an error.
-fn load_existing(store: &LocalStore, no_color: bool) -> Result<State, Failed> {
+fn load_existing(store: &dyn StateStore, no_color: bool) -> Result<State, Failed> {
     match load(store, no_color)? {
         Some(s) => Ok(s),
         None => fail(no_state(), no_color),
     }
 }
 
-/// The store of a state command that edits the state: the backup goes to `backup` when given
-/// (and not Terraform's `-` placeholder), else to `<path>.<unix time>.backup`.
+/// A local store of a state command that edits the state: the backup goes to `backup` when
+/// given (and not Terraform's `-` placeholder), else to `<path>.<unix time>.backup`. A pg
+/// state keeps no backup file, as Terraform's remote states do not.
+fn editing(store: Store, backup: Option<&Path>) -> Store {
+    match store {
+        Store::Local(local) => {
+            let path = local.path().to_path_buf();
+            Store::Local(local.with_backup_path(backup_path(&path, backup)))
+        }
+        pg => pg,
+    }
+}
+
+fn backup_path(path: &Path, backup: Option<&Path>) -> PathBuf {
+    match backup.filter(|b| b.as_os_str() != "-") {
+        Some(b) => b.to_path_buf(),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{secs}.backup"));
+            PathBuf::from(name)
+        }
+    }
+}
+
+/// A local file store for `-state-out`, with its backup as `editing` places it.
 fn editing_store(path: &Path, backup: Option<&Path>, no_color: bool) -> Result<LocalStore, Failed> {
     let backup = match backup.filter(|b| b.as_os_str() != "-") {
         Some(b) => b.to_path_buf(),
@@ -187,7 +218,7 @@ fn editing_store(path: &Path, backup: Option<&Path>, no_color: bool) -> Result<L
 
 /// Saves the state. When even `errored.tfstate` cannot be written, the state goes to stdout as
 /// the error message says.
-fn save(store: &LocalStore, state: &mut State, no_color: bool) -> Result<(), Failed> {
+fn save(store: &dyn StateStore, state: &mut State, no_color: bool) -> Result<(), Failed> {
     match store.save(state) {
         Ok(()) => Ok(()),
         Err(e) => {

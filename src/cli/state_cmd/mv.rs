@@ -9,9 +9,10 @@
 
 use super::target::{has_instance, parse_target, Target};
 use super::{
-    editing_store, fail, load, load_existing, lock, no_state, report, save, Failed, StateFlags,
-    WriteFlags,
+    editing, editing_store, fail, load, load_existing, lock, missing_file, no_state, report, save,
+    Failed, StateFlags, WriteFlags,
 };
+use crate::cli::backend::Store;
 use crate::cli::terminal::stdout_line;
 use bcmhcl::addr::{InstanceKey, ModuleInstance, ResourceAddr, ResourceInstanceAddr};
 use bcmhcl::config::ResourceMode;
@@ -50,23 +51,25 @@ pub struct MvArgs {
 
 pub fn run(args: MvArgs) -> Result<(), Failed> {
     let no_color = args.flags.no_color;
+    let store = editing(args.flags.open()?, args.backup.as_deref());
     // No state, nothing to lock: say so without leaving a lock file behind.
-    if !args.flags.path().exists() {
+    if missing_file(&store) {
         return fail(no_state(), no_color);
     }
-    let _lock = lock(&args.write, &args.flags.path(), "state-mv", no_color)?;
-    // A separate -state-out is locked too (Terraform locks both states).
-    let _lock_out = match &args.state_out {
-        Some(out) if *out != args.flags.path() => lock(&args.write, out, "state-mv", no_color)?,
-        _ => None,
-    };
-    let store = editing_store(&args.flags.path(), args.backup.as_deref(), no_color)?;
-    let from = load_existing(&store, no_color)?;
+    let _lock = lock(&args.write, &*store, "state-mv", no_color)?;
+    let same_file = |out: &std::path::Path| matches!(&store, Store::Local(l) if l.path() == out);
     let out_store = args
         .state_out
         .as_ref()
+        .filter(|out| !same_file(out))
         .map(|p| editing_store(p, args.backup_out.as_deref(), no_color))
         .transpose()?;
+    // A separate -state-out is locked too (Terraform locks both states).
+    let _lock_out = match &out_store {
+        Some(out) => lock(&args.write, out, "state-mv", no_color)?,
+        None => None,
+    };
+    let from = load_existing(&*store, no_color)?;
     let to = match &out_store {
         Some(s) => Some(load(s, no_color)?.unwrap_or_default()),
         None => None,
@@ -97,7 +100,7 @@ pub fn run(args: MvArgs) -> Result<(), Failed> {
     if let (Some(out_store), Some(to)) = (&out_store, &mut states.to) {
         save(out_store, to, no_color)?;
     }
-    save(&store, &mut states.from, no_color)?;
+    save(&*store, &mut states.from, no_color)?;
     stdout_line(&format!("Successfully moved {} object(s).", lines.len()));
     Ok(())
 }

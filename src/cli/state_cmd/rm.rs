@@ -7,7 +7,7 @@
 
 use super::target::{lookup, parse_target};
 use super::{
-    editing_store, fail, load_existing, lock, no_state, report, save, Failed, StateFlags,
+    editing, fail, load_existing, lock, missing_file, no_state, report, save, Failed, StateFlags,
     WriteFlags,
 };
 use crate::cli::terminal::stdout_line;
@@ -36,13 +36,13 @@ pub struct RmArgs {
 
 pub fn run(args: RmArgs) -> Result<(), Failed> {
     let no_color = args.flags.no_color;
+    let store = editing(args.flags.open()?, args.backup.as_deref());
     // No state, nothing to lock: say so without leaving a lock file behind.
-    if !args.flags.path().exists() {
+    if missing_file(&store) {
         return fail(no_state(), no_color);
     }
-    let _lock = lock(&args.write, &args.flags.path(), "state-rm", no_color)?;
-    let store = editing_store(&args.flags.path(), args.backup.as_deref(), no_color)?;
-    let mut state = load_existing(&store, no_color)?;
+    let _lock = lock(&args.write, &*store, "state-rm", no_color)?;
+    let mut state = load_existing(&*store, no_color)?;
 
     let mut diags = Diagnostics::new();
     let mut addrs = Vec::new();
@@ -83,7 +83,7 @@ pub fn run(args: RmArgs) -> Result<(), Failed> {
             no_color,
         );
     }
-    save(&store, &mut state, no_color)?;
+    save(&*store, &mut state, no_color)?;
     stdout_line(&format!(
         "Successfully removed {} resource instance(s).",
         addrs.len()

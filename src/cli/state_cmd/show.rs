@@ -4,7 +4,7 @@
 //! shown from its values alone.
 
 use super::target::parse_instance;
-use super::{fail, load_existing, store, Failed, StateFlags};
+use super::{fail, load_existing, Failed, StateFlags};
 use bcmhcl::config::ResourceMode;
 use bcmhcl::diag::{Diagnostic, Span};
 use bcmhcl::schema::{decode_attributes, Block};
@@ -37,8 +37,8 @@ pub fn run(args: ShowArgs) -> Result<(), Failed> {
             )
         }
     };
-    let store = store(&args.flags.path(), no_color)?;
-    let state = load_existing(&store, no_color)?;
+    let store = args.flags.open()?;
+    let state = load_existing(&*store, no_color)?;
     let Some(inst) = state.instance(&addr) else {
         return fail(
             Diagnostic::error("No instance found for the given address!").detail(ONE_INSTANCE),

@@ -10,7 +10,7 @@
 //! With a state key, pull prints the plaintext JSON (what Terraform prints), push opens a sealed
 //! file (an encrypted `errored.tfstate`) and writes the state encrypted.
 
-use super::{load, lock, report, save, store, Failed, StateFlags, WriteFlags};
+use super::{load, lock, report, save, Failed, StateFlags, WriteFlags};
 use bcmhcl::diag::Diagnostic;
 use bcmhcl::state::{open_state_bytes, State};
 use clap::Args;
@@ -37,9 +37,9 @@ pub struct PushArgs {
 }
 
 pub fn pull(args: PullArgs) -> Result<(), Failed> {
-    let store = store(&args.flags.path(), args.flags.no_color)?;
+    let store = args.flags.open()?;
     // No state prints nothing, as in Terraform.
-    if let Some(state) = load(&store, args.flags.no_color)? {
+    if let Some(state) = load(&*store, args.flags.no_color)? {
         // Terraform prints the file's text and then a newline of its own.
         let _ = writeln!(std::io::stdout().lock(), "{}", state.to_json());
     }
@@ -63,7 +63,7 @@ pub fn push(args: PushArgs) -> Result<(), Failed> {
         Ok(b) => b,
         Err(e) => return fail_with(&reading, e.to_string()),
     };
-    let store = store(&args.flags.path(), no_color)?;
+    let store = args.flags.open()?;
     let text = match open_state_bytes(std::path::Path::new(&args.path), bytes, store.encryption()) {
         Ok((t, _)) => t,
         Err(e) => return fail_with(&reading, e.to_diagnostic().detail.clone()),
@@ -76,8 +76,8 @@ pub fn push(args: PushArgs) -> Result<(), Failed> {
         Err(e) => return fail_with(&reading, e.to_diagnostic().detail.clone()),
     };
 
-    let _lock = lock(&args.write, &args.flags.path(), "state-push", no_color)?;
-    let current = load(&store, no_color)?;
+    let _lock = lock(&args.write, &*store, "state-push", no_color)?;
+    let current = load(&*store, no_color)?;
     if !args.force {
         if let Some(current) = &current {
             if let Err(why) = check_valid_import(&pushed, current) {
@@ -88,7 +88,7 @@ pub fn push(args: PushArgs) -> Result<(), Failed> {
             }
         }
     }
-    save(&store, &mut pushed, no_color)
+    save(&*store, &mut pushed, no_color)
 }
 
 /// Terraform's `CheckValidImport`: whether `new` may replace `existing` without `-force`.
