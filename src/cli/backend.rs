@@ -368,6 +368,9 @@ pub fn resolve(dir: &Path, block: Option<&BackendBlock>) -> Result<Resolved, Dia
     let record = read_record(dir)?;
     let config = match (block, record) {
         (None, None) => return Ok(Resolved::Local(LocalSettings::default())),
+        // Unlike Terraform, the local backend needs no `init`: there is nothing to install
+        // or connect to, and an explicit `backend "local" {}` means what no block means.
+        (Some(b), None) if b.kind == "local" => return settings("local", &b.attributes),
         (Some(b), None) => {
             return Err(init_required(format!(
                 "Initial configuration of the requested backend {:?}",
