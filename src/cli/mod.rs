@@ -22,6 +22,7 @@ mod state_cmd;
 mod state_key;
 mod terminal;
 mod validate;
+mod version;
 mod workspace;
 
 use clap::{Parser, Subcommand};
@@ -83,6 +84,8 @@ enum Command {
     /// Chassis power of BMCs over IPMI v2.0: status, on, off, cycle, reset, soft
     /// (password from IPMI_PASSWORD).
     Power(power::PowerArgs),
+    /// Print the version, like `terraform version`.
+    Version(version::VersionArgs),
 }
 
 /// Flags whose value may come as the next argument (`-var k=v`, `-target ADDR`).
@@ -238,5 +241,6 @@ pub fn main() -> ExitCode {
         Command::ForceUnlock(a) => force_unlock::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Power(a) => power::run(a),
+        Command::Version(a) => version::run(a),
     }
 }
