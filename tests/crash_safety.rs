@@ -7,7 +7,7 @@
 //! uninterrupted apply must converge. A second test runs two applies at once on one state.
 
 use bcmhcl::provider::bcm::wire::{NodeStatus, ZERO_MAC};
-use bcmhcl::sim::{start, SimConfig, SimHandle};
+use bcmhcl::sim::SimConfig;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -18,60 +18,31 @@ const NODES: usize = 50;
 const KILLS: usize = 24;
 const SEED: u64 = 0x6b69_6c6c_2d39;
 
-/// A simulator on its own runtime for the length of a test.
-struct Headnode {
-    handle: Option<SimHandle>,
-    runtime: tokio::runtime::Runtime,
+#[path = "support/headnode.rs"]
+mod support;
+use support::Headnode;
+
+/// The example's nodes the headnode holds: hostname → (UUID, MAC).
+fn nodes(sim: &Headnode) -> BTreeMap<String, (String, String)> {
+    sim.handle()
+        .devices()
+        .into_iter()
+        .filter(|d| d.hostname.starts_with("node"))
+        .map(|d| (d.hostname, (d.uuid, d.mac)))
+        .collect()
 }
 
-impl Headnode {
-    fn start(config: SimConfig) -> Headnode {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = runtime.block_on(start(config)).expect("simulator starts");
-        Headnode {
-            handle: Some(handle),
-            runtime,
-        }
-    }
-
-    fn handle(&self) -> &SimHandle {
-        self.handle.as_ref().unwrap()
-    }
-
-    /// The example's nodes the headnode holds: hostname → (UUID, MAC).
-    fn nodes(&self) -> BTreeMap<String, (String, String)> {
-        self.handle()
-            .devices()
-            .into_iter()
-            .filter(|d| d.hostname.starts_with("node"))
-            .map(|d| (d.hostname, (d.uuid, d.mac)))
-            .collect()
-    }
-
-    /// What the apply has done as the headnode sees it: nodes registered plus power
-    /// operations sent to nodes (a repeated one counts again). It only grows.
-    fn events(&self) -> usize {
-        let operations: u64 = self
-            .handle()
-            .power_operations()
-            .iter()
-            .filter(|(h, _)| h.starts_with("node"))
-            .map(|(_, n)| n)
-            .sum();
-        self.nodes().len() + operations as usize
-    }
-}
-
-impl Drop for Headnode {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.runtime.block_on(h.shutdown());
-        }
-    }
+/// What the apply has done as the headnode sees it: nodes registered plus power operations
+/// sent to nodes (a repeated one counts again). It only grows.
+fn events(sim: &Headnode) -> usize {
+    let operations: u64 = sim
+        .handle()
+        .power_operations()
+        .iter()
+        .filter(|(h, _)| h.starts_with("node"))
+        .map(|(_, n)| n)
+        .sum();
+    nodes(sim).len() + operations as usize
 }
 
 /// SplitMix64: a seeded generator, so the kill moments are the same on every run.
@@ -340,7 +311,7 @@ impl Checker {
             }
         }
         // Devices created but not recorded must be adopted as they are, never replaced.
-        let on_headnode = sim.nodes();
+        let on_headnode = nodes(sim);
         for (host, (uuid, _)) in &on_headnode {
             match recorded.devices.get(host) {
                 None => {
@@ -396,7 +367,7 @@ impl Checker {
 /// Kills `child` at `moment`; returns whether it was still running (and so was killed).
 fn kill_at(sim: &Headnode, child: &mut Child, moment: Moment) -> bool {
     let started = Instant::now();
-    let target = sim.events()
+    let target = events(sim)
         + match moment {
             Moment::AfterProgress { events, .. } => events,
             Moment::AfterStart(_) => 0,
@@ -410,7 +381,7 @@ fn kill_at(sim: &Headnode, child: &mut Child, moment: Moment) -> bool {
         let due = match moment {
             Moment::AfterStart(after) => started.elapsed() >= after,
             Moment::AfterProgress { then, .. } => {
-                if sim.events() >= target {
+                if events(sim) >= target {
                     std::thread::sleep(then);
                     true
                 } else {
@@ -536,8 +507,8 @@ fn an_apply_of_fifty_nodes_killed_at_twenty_four_moments_loses_nothing_and_conve
         eprintln!(
             "run {i:2}: {moment:?} -> {}; headnode: {} nodes, {} node power operations; state records {} devices, {} powers",
             if killed { "killed" } else { "finished" },
-            sim.nodes().len(),
-            sim.events() - sim.nodes().len(),
+            nodes(&sim).len(),
+            events(&sim) - nodes(&sim).len(),
             checker.previous.devices.len(),
             checker.previous.powered.len()
         );
@@ -553,7 +524,7 @@ fn an_apply_of_fifty_nodes_killed_at_twenty_four_moments_loses_nothing_and_conve
     assert!(plan.status.success(), "{}", text(&plan));
     assert!(text(&plan).contains("No changes."), "{}", text(&plan));
     let recorded = read_state(&sim, dir.path()).unwrap();
-    let nodes = sim.nodes();
+    let nodes = nodes(&sim);
     assert_eq!(nodes.len(), NODES);
     assert_eq!(recorded.devices.len(), NODES);
     assert_eq!(recorded.powered.len(), NODES);
@@ -638,7 +609,7 @@ fn of_two_concurrent_applies_on_one_state_one_runs_and_the_other_names_it() {
     // The state is the winner's, consistent with the headnode, and unlocked.
     assert!(!dir.path().join(".terraform.tfstate.lock.info").exists());
     let recorded = read_state(&sim, dir.path()).unwrap();
-    let nodes = sim.nodes();
+    let nodes = nodes(&sim);
     assert_eq!(nodes.len(), 10);
     assert_eq!(recorded.powered.len(), 10);
     for (host, (uuid, _)) in &nodes {
@@ -680,7 +651,7 @@ fn a_device_the_state_does_not_know_is_adopted_by_the_next_apply_and_the_log_say
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = run(&sim, dir.path(), &args);
     assert!(o.status.success(), "{}", text(&o));
-    let before = sim.nodes();
+    let before = nodes(&sim);
     forget_node001(&sim, dir.path());
 
     let log = dir.path().join("bcmhcl.log");
@@ -703,7 +674,7 @@ fn a_device_the_state_does_not_know_is_adopted_by_the_next_apply_and_the_log_say
     );
     // The same two devices, node001 now in the state under its UUID; its power_on was sent
     // again (a no-op on an UP node), node002's was not.
-    assert_eq!(sim.nodes(), before);
+    assert_eq!(nodes(&sim), before);
     let recorded = read_state(&sim, dir.path()).unwrap();
     assert_eq!(recorded.devices.get("node001"), Some(uuid));
     let ops = sim.handle().power_operations();
@@ -726,7 +697,7 @@ fn a_device_with_the_hostname_but_another_mac_is_not_adopted_and_the_error_names
         &["apply", "-auto-approve", "-var", "node_count=1"],
     );
     assert!(o.status.success(), "{}", text(&o));
-    let before = sim.nodes();
+    let before = nodes(&sim);
     forget_node001(&sim, dir.path());
     // Rack 2 gives node001 another MAC: a different machine under the same name.
     let o = run(
@@ -756,5 +727,5 @@ fn a_device_with_the_hostname_but_another_mac_is_not_adopted_and_the_error_names
         !t.contains("DUPLICATE_FIELD"),
         "refused before addDevice: {t}"
     );
-    assert_eq!(sim.nodes(), before, "the headnode's device is untouched");
+    assert_eq!(nodes(&sim), before, "the headnode's device is untouched");
 }

@@ -9,51 +9,21 @@
 mod ipmi_sim;
 
 use bcmhcl::provider::bcm::wire::NodeStatus;
-use bcmhcl::sim::{start, SimConfig, SimHandle, SimStats};
+use bcmhcl::sim::SimConfig;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// A simulator on its own runtime for the length of a test; a node provisions in 0.4 s.
-struct Headnode {
-    handle: Option<SimHandle>,
-    runtime: tokio::runtime::Runtime,
-}
+#[path = "support/headnode.rs"]
+mod support;
+use support::Headnode;
 
-impl Headnode {
-    fn start() -> Headnode {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = runtime
-            .block_on(start(SimConfig {
-                provision_seconds: Some(0.4),
-                ..SimConfig::default()
-            }))
-            .expect("simulator starts");
-        Headnode {
-            handle: Some(handle),
-            runtime,
-        }
-    }
-
-    fn handle(&self) -> &SimHandle {
-        self.handle.as_ref().unwrap()
-    }
-
-    fn stats(&self) -> SimStats {
-        self.handle().stats()
-    }
-}
-
-impl Drop for Headnode {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.runtime.block_on(h.shutdown());
-        }
-    }
+/// A simulator whose nodes provision in 0.4 s.
+fn headnode() -> Headnode {
+    Headnode::start(SimConfig {
+        provision_seconds: Some(0.4),
+        ..SimConfig::default()
+    })
 }
 
 fn repo() -> PathBuf {
@@ -151,13 +121,13 @@ fn assert_second_apply_changes_nothing(
     vars: &[&str],
     env: &[(&str, &str)],
 ) {
-    let operations = sim.stats().power_operations;
+    let operations = sim.handle().stats().power_operations;
     let out = apply(sim, dir, vars, env);
     assert!(
         out.contains("No changes.") && out.contains("0 added, 0 changed, 0 destroyed"),
         "{out}"
     );
-    assert_eq!(sim.stats().power_operations, operations);
+    assert_eq!(sim.handle().stats().power_operations, operations);
 }
 
 fn outputs(sim: &Headnode, dir: &Path) -> serde_json::Value {
@@ -178,7 +148,7 @@ fn assert_all_up(sim: &Headnode, summary: &serde_json::Value, hostnames: &[&str]
     assert_eq!(summary["successful"], hostnames.len(), "{summary}");
     assert_eq!(summary["failed"], 0, "{summary}");
     assert_eq!(strings(&summary["successful_nodes"]), hostnames);
-    let statuses = sim.stats().status;
+    let statuses = sim.handle().stats().status;
     for h in hostnames {
         assert_eq!(statuses.get(*h), Some(&NodeStatus::Up), "{h}: {statuses:?}");
     }
@@ -186,7 +156,7 @@ fn assert_all_up(sim: &Headnode, summary: &serde_json::Value, hostnames: &[&str]
 
 #[test]
 fn quickstart_registers_four_nodes_powers_them_on_and_waits_until_they_are_up() {
-    let sim = Headnode::start();
+    let sim = headnode();
     let ws = Workspace::of("quickstart");
     let out = apply(&sim, &ws.example, &[], &[]);
     assert!(
@@ -213,14 +183,14 @@ fn quickstart_registers_four_nodes_powers_them_on_and_waits_until_they_are_up() 
         categories["gpu-02"]["uuid"],
         "3a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c02"
     );
-    let operations = sim.stats().power_operations;
+    let operations = sim.handle().stats().power_operations;
     assert!(hostnames.iter().all(|h| operations.get(*h) == Some(&1)));
     assert_second_apply_changes_nothing(&sim, &ws.example, &[], &[]);
 }
 
 #[test]
 fn multi_cluster_roots_keep_separate_states_on_one_headnode() {
-    let sim = Headnode::start();
+    let sim = headnode();
     let ws = Workspace::of("multi-cluster");
     let prod = ws.dir("clusters/prod-gpu-cluster");
     let dev = ws.dir("clusters/dev-cpu-cluster");
@@ -233,7 +203,7 @@ fn multi_cluster_roots_keep_separate_states_on_one_headnode() {
     for dir in [&prod, &dev] {
         apply(&sim, dir, &[], &bmc);
     }
-    assert!(sim.stats().power_operations.is_empty());
+    assert!(sim.handle().stats().power_operations.is_empty());
     let o = outputs(&sim, &prod);
     assert_eq!(
         strings(&o["provisioning_summary"]["value"]["not_powered_nodes"]),
@@ -290,12 +260,12 @@ fn multi_cluster_roots_keep_separate_states_on_one_headnode() {
 
 #[test]
 fn reprovision_changes_the_image_then_the_category_and_power_cycles_each_node_once_per_change() {
-    let sim = Headnode::start();
+    let sim = headnode();
     let ws = Workspace::of("reprovision");
     let dir = &ws.example;
     let nodes = ["rp-01", "rp-02", "rp-03"];
     let per_node = |sim: &Headnode| -> Vec<u64> {
-        let ops = sim.stats().power_operations;
+        let ops = sim.handle().stats().power_operations;
         nodes
             .iter()
             .map(|h| ops.get(*h).copied().unwrap_or(0))
@@ -352,7 +322,7 @@ fn reprovision_changes_the_image_then_the_category_and_power_cycles_each_node_on
 fn sequential_provisions_one_node_at_a_time_in_hostname_order_and_parallel_all_at_once() {
     let hostnames: Vec<String> = (1..=6).map(|i| format!("sq-{i:02}")).collect();
     for mode in ["sequential", "parallel"] {
-        let sim = Headnode::start();
+        let sim = headnode();
         let ws = Workspace::of("sequential-vs-parallel");
         let var = format!("provisioning_mode={mode}");
         apply(&sim, &ws.example, &[&var], &[]);
@@ -361,7 +331,7 @@ fn sequential_provisions_one_node_at_a_time_in_hostname_order_and_parallel_all_a
         assert_eq!(summary["provisioning_mode"], mode);
         let names: Vec<&str> = hostnames.iter().map(String::as_str).collect();
         assert_all_up(&sim, summary, &names);
-        let stats = sim.stats();
+        let stats = sim.handle().stats();
         let up: Vec<f64> = hostnames
             .iter()
             .map(|h| stats.up_after_seconds[h.as_str()])
@@ -408,7 +378,7 @@ fn logging_ipmitool(dir: &Path) -> (PathBuf, PathBuf) {
 
 #[test]
 fn ipmi_fallback_powers_real_bmcs_with_ipmitool_and_with_the_built_in_client() {
-    let sim = Headnode::start();
+    let sim = headnode();
     let ws = Workspace::of("ipmi-fallback");
     let bmcs: Vec<ipmi_sim::SimBmc> = (0..3).map(|_| ipmi_sim::SimBmc::start()).collect();
     let nodes = format!(
@@ -513,7 +483,7 @@ fn workflow_steps(yaml: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_ci_workflow_passes_on_the_example_and_fails_on_what_it_must_catch() {
-    let sim = Headnode::start();
+    let sim = headnode();
     let ws = Workspace::of("ci");
     // The committed inventory is what `bcmhcl inventory export` gives for the demo cluster.
     let fresh = ws.root.path().join("fresh-inventory.json");
