@@ -7,10 +7,13 @@ use bcmhcl::diag::{Diagnostic, Diagnostics, SourceMap};
 use bcmhcl::eval::module::{EvalOptions, RawInput};
 use bcmhcl::eval::provider_config::evaluate_provider_configs;
 use bcmhcl::provider::bcm::{BcmProvider, BcmSettings, OfflineInventory};
-use bcmhcl::provider::{Provider, ProviderRegistry};
+use bcmhcl::provider::ProviderRegistry;
 use bcmhcl::value::Value;
 use std::path::Path;
 use std::sync::Arc;
+
+/// API calls in flight when no `-parallelism` applies (`inventory export`): Terraform's default.
+const DEFAULT_API_CALLS: usize = 10;
 
 /// The provider that answers data sources from an offline inventory.
 pub const OFFLINE_SOURCE: &str = bcmhcl::provider::bcm::SOURCE;
@@ -80,7 +83,9 @@ pub fn bcm_provider(
         sources,
         inputs,
         eval,
-        Purpose::Run { api_calls: 10 },
+        Purpose::Run {
+            api_calls: DEFAULT_API_CALLS,
+        },
         diags,
     )
 }
@@ -90,7 +95,9 @@ pub fn bcm_provider_from_environment(diags: &mut Diagnostics) -> BcmProvider {
     settings_to_provider(
         Value::object(Default::default()),
         None,
-        Purpose::Run { api_calls: 10 },
+        Purpose::Run {
+            api_calls: DEFAULT_API_CALLS,
+        },
         diags,
     )
 }
@@ -119,7 +126,10 @@ fn configure_bcm(
     purpose: Purpose,
     diags: &mut Diagnostics,
 ) -> BcmProvider {
-    let schema = BcmProvider::unconfigured().schema().provider.clone();
+    let Some(schema) = bcmhcl::schema::builtin_schema(OFFLINE_SOURCE).map(|s| s.provider.clone())
+    else {
+        return BcmProvider::unconfigured();
+    };
     let (configs, config_diags) =
         evaluate_provider_configs(&tree.module, sources, inputs, eval, &|name| {
             (name == "bcm").then(|| schema.clone())
